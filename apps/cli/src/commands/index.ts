@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerVersionCommand } from './version.command';
+
+/** Every `capstan` sub-command; each module adds its own to the program. */
+export const cliCommands: ReadonlyArray<(program: Command) => void> = [registerVersionCommand];

@@ -1,0 +1,44 @@
+const nx = require('@nx/eslint-plugin');
+
+// Pure libraries (type:engine) hold the hard logic; they stay free of frameworks and I/O.
+const frameworkAndNetwork = [
+  '@nestjs/*', '@apollo/*', 'typeorm', 'pg', '@electric-sql/*', '@grpc/*', '@kubernetes/client-node',
+  'simple-git', 'express', 'pino', 'prom-client',
+];
+const nodeNetworkAndIo = ['http', 'https', 'http2', 'net', 'tls', 'dgram', 'child_process', 'fs', 'fs/promises', 'worker_threads']
+  .flatMap((name) => [name, `node:${name}`]);
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/node_modules', '**/dist', '**/coverage', 'libs/proto/src/generated/**', '.tools/**'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', 'type:proto'], bannedExternalImports: frameworkAndNetwork },
+            { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:proto'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:feature', 'type:testing'] },
+            { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared'] },
+            { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Node's networking and file system are I/O: pure libraries receive what they need through interfaces.
+    files: ['libs/manifest/src/**/*.ts', 'libs/render/src/**/*.ts', 'libs/diff/src/**/*.ts', 'libs/health/src/**/*.ts', 'libs/policy/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: nodeNetworkAndIo.map((name) => ({ name, message: 'pure libraries do no I/O' })) }] },
+  },
+];
