@@ -1,0 +1,42 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseOptions {
+  /** PostgreSQL to use; without it an embedded PGlite in `dataDir` is started. */
+  databaseUrl?: string;
+  /** Where the embedded database keeps its files; null keeps it in memory. */
+  dataDir: string | null;
+  /** Apply pending migrations after connecting. */
+  migrate: boolean;
+}
+
+/** An open database: the TypeORM data source and whether it is the embedded one. */
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** Connects to PostgreSQL (or starts the embedded one) and optionally migrates it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const embedded = options.databaseUrl ? null : await startEmbeddedPostgres(options.dataDir);
+  const url = options.databaseUrl ?? embedded?.url ?? '';
+  const dataSource = createDataSource({ url, poolSize: embedded ? 1 : 10 });
+  try {
+    await dataSource.initialize();
+    if (options.migrate) await dataSource.runMigrations();
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    dataSource,
+    embedded: embedded !== null,
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

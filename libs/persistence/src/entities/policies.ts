@@ -1,0 +1,14 @@
+/** Whether a new revision is applied on its own (`auto`) or waits for an explicit sync (`manual`). */
+export const syncPolicies = ['auto', 'manual'] as const;
+export type SyncPolicy = (typeof syncPolicies)[number];
+
+/** What the hub does about drift: re-apply at once, hold until approved, or only report. */
+export const healPolicies = ['auto', 'approve', 'alert'] as const;
+export type HealPolicy = (typeof healPolicies)[number];
+
+/** API token roles, from least to most powerful. */
+export const tokenRoles = ['viewer', 'operator', 'admin'] as const;
+export type TokenRole = (typeof tokenRoles)[number];
+
+export const revisionStatuses = ['rendered', 'failed'] as const;
+export type RevisionStatus = (typeof revisionStatuses)[number];

@@ -1,0 +1,46 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { ApplicationEntity } from './application.entity';
+import type { RevisionStatus } from './policies';
+
+/** An application rendered at one commit: immutable, the unit of rollout and rollback. */
+@Entity({ name: 'revisions' })
+@Unique('uq_revisions_commit', ['applicationId', 'commitSha'])
+@Index('ix_revisions_application_created', ['applicationId', 'createdAt'])
+@Check('ck_revisions_status', `status IN ('rendered', 'failed')`)
+export class RevisionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'application_id', type: 'uuid' })
+  applicationId: string;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity;
+
+  @Column({ name: 'commit_sha', type: 'varchar', length: 64 })
+  commitSha: string;
+
+  @Column({ type: 'text', default: '' })
+  author: string;
+
+  @Column({ type: 'text', default: '' })
+  message: string;
+
+  @Column({ name: 'committed_at', type: 'timestamptz' })
+  committedAt: Date;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: RevisionStatus;
+
+  /** Why rendering failed (file and field), when it did. */
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  /** Cluster name → digest of the bundle rendered for it. */
+  @Column({ name: 'cluster_digests', type: 'jsonb', default: () => "'{}'" })
+  clusterDigests: Record<string, string>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1795396055555 } from './1795396055555-initial-schema';
+
+/** Every migration, oldest first. */
+export const migrations = [InitialSchema1795396055555];
