@@ -18,6 +18,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Runs pending migrations while holding an advisory lock, so hub replicas starting together migrate once. */
+async function migrateUnderLock(dataSource: DataSource): Promise<void> {
+  const lockRunner = dataSource.createQueryRunner();
+  await lockRunner.connect();
+  try {
+    await lockRunner.query(`SELECT pg_advisory_lock(hashtext('capstan:migrations'))`);
+    await dataSource.runMigrations();
+  } finally {
+    await lockRunner.query(`SELECT pg_advisory_unlock(hashtext('capstan:migrations'))`).catch(() => undefined);
+    await lockRunner.release();
+  }
+}
+
 /** Connects to PostgreSQL (or starts the embedded one) and optionally migrates it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const embedded = options.databaseUrl ? null : await startEmbeddedPostgres(options.dataDir);
@@ -25,7 +38,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataSource = createDataSource({ url, poolSize: embedded ? 1 : 10 });
   try {
     await dataSource.initialize();
-    if (options.migrate) await dataSource.runMigrations();
+    if (options.migrate) await (embedded ? dataSource.runMigrations() : migrateUnderLock(dataSource));
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

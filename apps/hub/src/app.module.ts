@@ -1,0 +1,66 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import depthLimit from 'graphql-depth-limit';
+import { LoggerModule } from 'nestjs-pino';
+import { ApplicationsModule } from './applications/applications.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { ClustersModule } from './clusters/clusters.module';
+import { formatGraphqlError } from './common/graphql-error.formatter';
+import { InputValidationPipe } from './common/input-validation.pipe';
+import { StringMapScalar } from './common/string-map.scalar';
+import type { HubConfig } from './config/hub-config';
+import { DatabaseModule } from './database/database.module';
+import { GroupsModule } from './groups/groups.module';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
+import { MetricsService } from './observability/metrics.service';
+import { ObservabilityModule } from './observability/observability.module';
+import { queryComplexityPlugin } from './observability/query-limits.plugin';
+import { SourcesModule } from './sources/sources.module';
+
+export const graphqlLimits = { maxDepth: 10, maxComplexity: 5_000 };
+const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The hub: one Nest module per bounded context, over one database and one GraphQL endpoint. */
+@Module({})
+export class AppModule {
+  static forRoot(config: HubConfig): DynamicModule {
+    const errorLogger = new Logger('GraphQL');
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            autoLogging: { ignore: (request) => probePaths.has(request.url ?? '') },
+          },
+        }),
+        DatabaseModule.forRoot(config),
+        ObservabilityModule,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) => ({
+            path: '/graphql',
+            autoSchemaFile: true,
+            sortSchema: true,
+            introspection: true,
+            context: ({ req }: { req: unknown }) => ({ req }),
+            validationRules: [depthLimit(graphqlLimits.maxDepth)],
+            plugins: [queryComplexityPlugin(graphqlLimits.maxComplexity), graphqlMetricsPlugin(metrics)],
+            formatError: formatGraphqlError((error) => errorLogger.error(error)),
+          }),
+        }),
+        AuditModule,
+        AuthModule,
+        GroupsModule,
+        ClustersModule,
+        SourcesModule,
+        ApplicationsModule,
+      ],
+      providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }],
+    };
+  }
+}

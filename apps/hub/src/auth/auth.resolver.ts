@@ -1,0 +1,35 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { connectionComplexity, PageArgs } from '../common/pagination';
+import { ApiTokenConnection, ApiTokenDto, CreateApiTokenInput, CreatedApiToken } from './api-token.dto';
+import { ApiTokensService } from './api-tokens.service';
+import { CurrentPrincipal } from './current-principal.decorator';
+import type { Principal } from './principal';
+import { RequiredRole } from './required-role.decorator';
+
+@Resolver()
+export class AuthResolver {
+  constructor(private readonly tokensService: ApiTokensService) {}
+
+  @Query(() => ApiTokenDto, { description: 'The token making this request' })
+  whoami(@CurrentPrincipal() principal: Principal) {
+    return this.tokensService.get(principal.tokenId);
+  }
+
+  @Query(() => ApiTokenConnection, { complexity: connectionComplexity })
+  @RequiredRole('admin')
+  apiTokens(@Args() page: PageArgs) {
+    return this.tokensService.list(page);
+  }
+
+  @Mutation(() => CreatedApiToken)
+  @RequiredRole('admin')
+  createApiToken(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApiTokenInput, @Args('reason', { nullable: true }) reason?: string) {
+    return this.tokensService.create(principal, input, reason);
+  }
+
+  @Mutation(() => ApiTokenDto)
+  @RequiredRole('admin')
+  revokeApiToken(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
+    return this.tokensService.revoke(principal, name, reason);
+  }
+}

@@ -1,0 +1,50 @@
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { ClusterEntity } from '@capstan/persistence';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { RequiredRole } from '../auth/required-role.decorator';
+import { connectionComplexity } from '../common/pagination';
+import { GroupsService } from '../groups/groups.service';
+import { ClusterConnection, ClusterDto, ClustersArgs, CreateClusterInput, UpdateClusterLabelsInput } from './cluster.dto';
+import { ClustersService } from './clusters.service';
+
+@Resolver(() => ClusterDto)
+export class ClustersResolver {
+  constructor(
+    private readonly clustersService: ClustersService,
+    private readonly groupsService: GroupsService,
+  ) {}
+
+  @Query(() => ClusterConnection, { description: 'Clusters, optionally filtered by a label selector', complexity: connectionComplexity })
+  clusters(@Args() { selector, ...page }: ClustersArgs) {
+    return this.clustersService.list(selector, page);
+  }
+
+  @Query(() => ClusterDto)
+  cluster(@Args('name') name: string) {
+    return this.clustersService.get(name);
+  }
+
+  @ResolveField(() => [String], { description: 'Names of the cluster groups it belongs to', complexity: 5 })
+  groups(@Parent() cluster: ClusterEntity) {
+    return this.groupsService.groupNamesOf(cluster);
+  }
+
+  @Mutation(() => ClusterDto)
+  @RequiredRole('operator')
+  createCluster(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterInput, @Args('reason', { nullable: true }) reason?: string) {
+    return this.clustersService.create(principal, input, reason);
+  }
+
+  @Mutation(() => ClusterDto, { description: "Replaces a cluster's labels, and so its group memberships" })
+  @RequiredRole('operator')
+  updateClusterLabels(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateClusterLabelsInput, @Args('reason', { nullable: true }) reason?: string) {
+    return this.clustersService.updateLabels(principal, input.name, input.labels, reason);
+  }
+
+  @Mutation(() => ClusterDto, { description: 'Forgets a cluster; returns what it was' })
+  @RequiredRole('operator')
+  deleteCluster(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
+    return this.clustersService.delete(principal, name, reason);
+  }
+}

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadHubConfig } from './hub-config';
+
+describe('hub configuration', () => {
+  it('defaults to port 4000 and the embedded database in ./.capstan/data', () => {
+    expect(loadHubConfig([], {})).toEqual({ host: '0.0.0.0', port: 4000, dataDir: resolve('.capstan/data'), logLevel: 'info', databaseUrl: undefined, adminToken: undefined });
+  });
+
+  it('takes flags over environment variables', () => {
+    const config = loadHubConfig(['--port', '4100', '--data-dir', '/tmp/x'], { CAPSTAN_PORT: '4200', CAPSTAN_DATA_DIR: '/tmp/y' });
+    expect(config.port).toBe(4100);
+    expect(config.dataDir).toBe('/tmp/x');
+  });
+
+  it('reads DATABASE_URL and CAPSTAN_ADMIN_TOKEN from the environment', () => {
+    const config = loadHubConfig([], { DATABASE_URL: 'postgres://capstan@db:5432/capstan', CAPSTAN_ADMIN_TOKEN: 'a-long-enough-admin-token-123' });
+    expect(config.databaseUrl).toBe('postgres://capstan@db:5432/capstan');
+    expect(config.adminToken).toBe('a-long-enough-admin-token-123');
+  });
+
+  it.each([
+    [['--port', 'eighty'], {}, '--port: must be an integer from 1 to 65535, got "eighty"'],
+    [[], { CAPSTAN_PORT: '70000' }, 'CAPSTAN_PORT: must be an integer from 1 to 65535, got "70000"'],
+    [[], { DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL, got "mysql:"'],
+    [[], { CAPSTAN_ADMIN_TOKEN: 'short' }, 'CAPSTAN_ADMIN_TOKEN: must be at least 24 characters'],
+    [['--log-level', 'loud'], {}, '--log-level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [['--colour'], {}, "unknown option '--colour'"],
+  ])('refuses %j %j naming the setting', (argv, env, message) => {
+    expect(() => loadHubConfig(argv, env)).toThrow(ConfigError);
+    expect(() => loadHubConfig(argv, env)).toThrow(message);
+  });
+});

@@ -1,0 +1,116 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Everything the hub needs to start, validated. */
+export interface HubConfig {
+  host: string;
+  port: number;
+  /** Embedded database directory, used when `databaseUrl` is absent; null keeps it in memory (tests). */
+  dataDir: string | null;
+  databaseUrl?: string;
+  /** A fixed admin token to ensure at start, instead of generating one. */
+  adminToken?: string;
+  logLevel: LogLevel;
+}
+
+/** A setting with a wrong value; the message names the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface Setting<T> {
+  flag: string;
+  env: string;
+  description: string;
+  parse: (raw: string) => T;
+}
+
+function integerIn(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return Number(raw);
+  };
+}
+
+function postgresUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new InvalidArgumentError(`must be a postgres:// or postgresql:// URL, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function adminToken(raw: string): string {
+  if (raw.length < 24 || !/^[A-Za-z0-9_\-.]+$/.test(raw)) {
+    throw new InvalidArgumentError('must be at least 24 characters of letters, digits, "_", "-" or "."');
+  }
+  return raw;
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string): T => {
+    if (!values.includes(raw as T)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+}
+
+export const hubSettings = {
+  host: { flag: '--host <address>', env: 'CAPSTAN_HOST', description: 'address to listen on', parse: (raw: string) => raw },
+  port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API', parse: integerIn(1, 65535) },
+  dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory', parse: (raw: string) => resolve(raw) },
+  databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
+  adminToken: { flag: '--admin-token <token>', env: 'CAPSTAN_ADMIN_TOKEN', description: 'admin API token to ensure at start', parse: adminToken },
+  logLevel: { flag: '--log-level <level>', env: 'CAPSTAN_LOG_LEVEL', description: 'log level', parse: oneOf(logLevels) },
+} satisfies Record<keyof HubConfig, Setting<unknown>>;
+
+const defaults = { host: '0.0.0.0', port: 4000, dataDir: resolve('.capstan/data'), logLevel: 'info' as LogLevel };
+
+/**
+ * Reads the hub's settings from flags, then environment, then defaults. A wrong value throws a
+ * ConfigError naming the flag or variable it came from.
+ */
+export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
+  const program = new Command('capstan-hub').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  for (const setting of Object.values(hubSettings)) program.option(setting.flag, `${setting.description} (env ${setting.env})`);
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/^error: /, ''));
+  }
+  const flags = program.opts<Record<string, string | undefined>>();
+  const read = <K extends keyof typeof hubSettings>(key: K): ReturnType<(typeof hubSettings)[K]['parse']> | undefined => {
+    const setting = hubSettings[key];
+    const fromFlag = flags[key];
+    const raw = fromFlag ?? (env[setting.env] === '' ? undefined : env[setting.env]);
+    if (raw === undefined) return undefined;
+    try {
+      return setting.parse(raw) as ReturnType<(typeof hubSettings)[K]['parse']>;
+    } catch (error) {
+      const source = fromFlag !== undefined ? setting.flag.split(' ')[0] : setting.env;
+      throw new ConfigError(`${source}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    host: read('host') ?? defaults.host,
+    port: read('port') ?? defaults.port,
+    dataDir: read('dataDir') ?? defaults.dataDir,
+    databaseUrl: read('databaseUrl'),
+    adminToken: read('adminToken'),
+    logLevel: read('logLevel') ?? defaults.logLevel,
+  };
+}

@@ -1,0 +1,52 @@
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { ClusterGroupEntity } from '@capstan/persistence';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { RequiredRole } from '../auth/required-role.decorator';
+import { connectionComplexity, PageArgs } from '../common/pagination';
+import { ClusterConnection } from '../clusters/cluster.dto';
+import { ClusterGroupConnection, ClusterGroupDto, CreateClusterGroupInput, MatchingClustersArgs, UpdateClusterGroupInput } from './cluster-group.dto';
+import { GroupsService } from './groups.service';
+
+@Resolver(() => ClusterGroupDto)
+export class GroupsResolver {
+  constructor(private readonly groupsService: GroupsService) {}
+
+  @Query(() => ClusterGroupConnection, { complexity: connectionComplexity })
+  clusterGroups(@Args() page: PageArgs) {
+    return this.groupsService.list(page);
+  }
+
+  @Query(() => ClusterGroupDto)
+  clusterGroup(@Args('name') name: string) {
+    return this.groupsService.get(name);
+  }
+
+  @Query(() => ClusterConnection, { description: 'Preview: the clusters a group with this selector and these members would hold', complexity: connectionComplexity })
+  matchingClusters(@Args() { selector, members, ...page }: MatchingClustersArgs) {
+    return this.groupsService.matchingClusters({ selector: selector ?? null, members: members ?? [] }, page);
+  }
+
+  @ResolveField(() => ClusterConnection, { description: 'The clusters in this group now', complexity: connectionComplexity })
+  clusters(@Parent() group: ClusterGroupEntity, @Args() page: PageArgs) {
+    return this.groupsService.matchingClusters(group, page);
+  }
+
+  @Mutation(() => ClusterGroupDto)
+  @RequiredRole('operator')
+  createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
+    return this.groupsService.create(principal, { name, ...fields }, reason);
+  }
+
+  @Mutation(() => ClusterGroupDto)
+  @RequiredRole('operator')
+  updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
+    return this.groupsService.update(principal, name, changes, reason);
+  }
+
+  @Mutation(() => ClusterGroupDto, { description: 'Deletes a group no application targets; returns what it was' })
+  @RequiredRole('operator')
+  deleteClusterGroup(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
+    return this.groupsService.delete(principal, name, reason);
+  }
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { parseLabelSelector } from '@capstan/manifest';
+import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, type HealPolicy, labelSelectorCondition } from '@capstan/persistence';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { applyChanges } from '../common/apply-changes';
+import { CapstanException } from '../common/capstan.exception';
+import { type PageArgs, paginate } from '../common/pagination';
+import { type GroupMembership, groupContainsCluster } from './group-membership';
+
+export interface GroupFields {
+  description?: string;
+  selector?: string | null;
+  members?: string[];
+  variables?: Record<string, string>;
+  healPolicy?: HealPolicy | null;
+}
+
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(name: string, manager: EntityManager = this.dataSource.manager): Promise<ClusterGroupEntity> {
+    const group = await manager.getRepository(ClusterGroupEntity).findOneBy({ name });
+    if (!group) throw CapstanException.notFound('cluster group', name);
+    return group;
+  }
+
+  list(page: PageArgs) {
+    const query = this.dataSource.getRepository(ClusterGroupEntity).createQueryBuilder('grp');
+    return paginate(query, page, { column: 'grp.name', direction: 'ASC', key: (group) => group.name }, (group) => group);
+  }
+
+  /** Clusters a group with this selector and these members would hold, evaluated in the database. */
+  matchingClustersQuery(membership: GroupMembership, manager: EntityManager = this.dataSource.manager): SelectQueryBuilder<ClusterEntity> {
+    const query = manager.getRepository(ClusterEntity).createQueryBuilder('cluster');
+    const bySelector = membership.selector === null ? null : labelSelectorCondition('cluster.labels', parseLabelSelector(membership.selector));
+    const byName = membership.members.length > 0 ? 'cluster.name = ANY(:members)' : null;
+    const conditions = [bySelector?.sql, byName].filter((condition): condition is string => condition !== null && condition !== undefined);
+    return query.where(conditions.length ? `(${conditions.join(' OR ')})` : 'FALSE', { ...bySelector?.parameters, members: [...membership.members] });
+  }
+
+  matchingClusters(membership: GroupMembership, page: PageArgs) {
+    return paginate(this.matchingClustersQuery(membership), page, { column: 'cluster.name', direction: 'ASC', key: (cluster) => cluster.name }, (cluster) => cluster);
+  }
+
+  /** Names of the groups a cluster with these labels belongs to. */
+  async groupNamesOf(cluster: { name: string; labels: Record<string, string> }, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const groups = await manager.getRepository(ClusterGroupEntity).find({ select: { name: true, selector: true, members: true }, order: { name: 'ASC' } });
+    return groups.filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name);
+  }
+
+  async create(principal: Principal, input: GroupFields & { name: string }, reason?: string): Promise<ClusterGroupEntity> {
+    principal.assertMayChangeGroups([input.name], `cluster group "${input.name}"`);
+    return this.audit.change(principal, { action: 'group.create', targetType: 'ClusterGroup', targetName: input.name, reason }, async (manager) => {
+      const repository = manager.getRepository(ClusterGroupEntity);
+      if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`cluster group "${input.name}" already exists`);
+      const group = await repository.save(
+        repository.create({
+          name: input.name,
+          description: input.description ?? '',
+          selector: input.selector ?? null,
+          members: input.members ?? [],
+          variables: input.variables ?? {},
+          healPolicy: input.healPolicy ?? null,
+        }),
+      );
+      return { result: group, summary: { selector: group.selector, members: group.members, variables: group.variables, healPolicy: group.healPolicy } };
+    });
+  }
+
+  async update(principal: Principal, name: string, changes: GroupFields, reason?: string): Promise<ClusterGroupEntity> {
+    principal.assertMayChangeGroups([name], `cluster group "${name}"`);
+    return this.audit.change(principal, { action: 'group.update', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
+      const group = await this.get(name, manager);
+      const { before, after } = applyChanges(group, changes);
+      await manager.getRepository(ClusterGroupEntity).save(group);
+      return { result: group, summary: { before, after } };
+    });
+  }
+
+  async delete(principal: Principal, name: string, reason?: string): Promise<ClusterGroupEntity> {
+    principal.assertMayChangeGroups([name], `cluster group "${name}"`);
+    return this.audit.change(principal, { action: 'group.delete', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
+      const group = await this.get(name, manager);
+      const targets = await manager.getRepository(ApplicationTargetEntity).find({ where: { groupId: group.id }, relations: { application: true } });
+      if (targets.length > 0) {
+        throw CapstanException.conflict(`cluster group "${name}" is targeted by application(s) ${targets.map((target) => target.application?.name).join(', ')}; remove those targets first`);
+      }
+      await manager.getRepository(ClusterGroupEntity).delete({ id: group.id });
+      return { result: group, summary: { selector: group.selector, members: group.members } };
+    });
+  }
+}
