@@ -1,8 +1,12 @@
+// Packages published only as ES modules; Jest on Node 20 cannot require them, so SWC compiles them to CommonJS.
+const esmOnlyPackages = ['@nestjs', '@apollo/server', '@as-integrations', '@apollo/server-gateway-interface'];
+
 // Shared Jest settings: SWC keeps decorator metadata (NestJS, TypeORM) and is fast.
 module.exports = {
   testEnvironment: 'node',
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   transform: {
-    '^.+\\.ts$': [
+    '^.+\\.(ts|js|mjs)$': [
       '@swc/jest',
       {
         jsc: {

@@ -20,7 +20,7 @@ import { ObservabilityModule } from './observability/observability.module';
 import { queryComplexityPlugin } from './observability/query-limits.plugin';
 import { SourcesModule } from './sources/sources.module';
 
-export const graphqlLimits = { maxDepth: 10, maxComplexity: 5_000 };
+export const graphqlLimits = { maxDepth: 10, maxComplexity: 10_000 };
 const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The hub: one Nest module per bounded context, over one database and one GraphQL endpoint. */

@@ -4,6 +4,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity } from '../common/pagination';
+import { ClusterGroupDto } from '../groups/cluster-group.dto';
 import { GroupsService } from '../groups/groups.service';
 import { ClusterConnection, ClusterDto, ClustersArgs, CreateClusterInput, UpdateClusterLabelsInput } from './cluster.dto';
 import { ClustersService } from './clusters.service';
@@ -25,9 +26,9 @@ export class ClustersResolver {
     return this.clustersService.get(name);
   }
 
-  @ResolveField(() => [String], { description: 'Names of the cluster groups it belongs to', complexity: 5 })
+  @ResolveField(() => [ClusterGroupDto], { description: 'The cluster groups it belongs to', complexity: 5 })
   groups(@Parent() cluster: ClusterEntity) {
-    return this.groupsService.groupNamesOf(cluster);
+    return this.groupsService.groupsOf(cluster);
   }
 
   @Mutation(() => ClusterDto)

@@ -19,8 +19,8 @@ describe('hub configuration', () => {
   });
 
   it.each([
-    [['--port', 'eighty'], {}, '--port: must be an integer from 1 to 65535, got "eighty"'],
-    [[], { CAPSTAN_PORT: '70000' }, 'CAPSTAN_PORT: must be an integer from 1 to 65535, got "70000"'],
+    [['--port', 'eighty'], {}, '--port: must be an integer from 0 to 65535, got "eighty"'],
+    [[], { CAPSTAN_PORT: '70000' }, 'CAPSTAN_PORT: must be an integer from 0 to 65535, got "70000"'],
     [[], { DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL, got "mysql:"'],
     [[], { CAPSTAN_ADMIN_TOKEN: 'short' }, 'CAPSTAN_ADMIN_TOKEN: must be at least 24 characters'],
     [['--log-level', 'loud'], {}, '--log-level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],

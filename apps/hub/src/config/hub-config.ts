@@ -71,7 +71,7 @@ function oneOf<T extends string>(values: readonly T[]) {
 
 export const hubSettings = {
   host: { flag: '--host <address>', env: 'CAPSTAN_HOST', description: 'address to listen on', parse: (raw: string) => raw },
-  port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API', parse: integerIn(1, 65535) },
+  port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API (0 picks a free one)', parse: integerIn(0, 65535) },
   dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory', parse: (raw: string) => resolve(raw) },
   databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
   adminToken: { flag: '--admin-token <token>', env: 'CAPSTAN_ADMIN_TOKEN', description: 'admin API token to ensure at start', parse: adminToken },

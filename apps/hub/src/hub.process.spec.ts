@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repositoryRoot = resolve(__dirname, '../../..');
+
+interface StartedHub {
+  process: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Runs `npm start -- ARGS` exactly as a user would, and waits for the hub to say where it listens. */
+function npmStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise<StartedHub> {
+  const child = spawn('npm', ['start', '--', ...args], {
+    cwd: repositoryRoot,
+    env: { ...process.env, DATABASE_URL: '', NODE_OPTIONS: '', CAPSTAN_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /GraphQL API at (http:\/\/\S+)\/graphql/.exec(output);
+      if (match) resolvePromise({ process: child, url: match[1], output: () => output });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(hub: StartedHub): Promise<void> {
+  return new Promise((resolvePromise) => {
+    hub.process.removeAllListeners('exit');
+    hub.process.on('exit', () => resolvePromise());
+    process.kill(-(hub.process.pid ?? 0), 'SIGTERM');
+  });
+}
+
+async function graphql(url: string, token: string, query: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+describe('the hub started with npm start on its embedded database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'capstan-hub-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints its URL and a one-time admin token, answers /readyz, and keeps its data across a restart', async () => {
+    const first = await npmStart(['--port', '0', '--data-dir', dataDir]);
+    let token: string;
+    try {
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+      const match = /Admin API token \(shown once, store it now\): (capstan_\S+)/.exec(first.output());
+      expect(match).not.toBeNull();
+      token = match?.[1] ?? '';
+      expect(await graphql(first.url, token, `mutation { createCluster(input: { name: "kept", labels: { env: "prod" } }) { name } }`)).toEqual({ data: { createCluster: { name: 'kept' } } });
+    } finally {
+      await stop(first);
+    }
+
+    const second = await npmStart(['--port', '0', '--data-dir', dataDir]);
+    try {
+      expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+      expect(second.output()).not.toContain('Admin API token');
+      expect(await graphql(second.url, token, `{ cluster(name: "kept") { labels } }`)).toEqual({ data: { cluster: { labels: { env: 'prod' } } } });
+    } finally {
+      await stop(second);
+    }
+  });
+
+  it('refuses to start with a wrong setting, naming it', async () => {
+    await expect(npmStart(['--port', 'http'])).rejects.toThrow(/exited with 2[\s\S]*--port: must be an integer from 0 to 65535, got "http"/);
+    await expect(npmStart([], { CAPSTAN_PORT: '0x10' })).rejects.toThrow(/CAPSTAN_PORT: must be an integer/);
+  });
+});

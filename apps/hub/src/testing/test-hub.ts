@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { type DatabaseKind, provisionTestDatabase } from '@capstan/persistence';
+import { type Hub, startHub } from '../hub';
+
+export interface GraphqlResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; fields?: Array<{ field: string; message: string }> } }>;
+}
+
+/** A hub started in this process on a throwaway database, spoken to over real HTTP. */
+export interface TestHub {
+  readonly hub: Hub;
+  readonly adminToken: string;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** Starts a hub on a fresh database of `kind` with a known admin token. */
+export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
+  const database = await provisionTestDatabase(kind);
+  const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
+  const hub = await startHub({ host: '127.0.0.1', port: 0, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
+  return {
+    hub,
+    adminToken,
+    async graphql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
+      const response = await fetch(`${hub.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphqlResponse<T>;
+    },
+    async close() {
+      await hub.close();
+      await database.dispose();
+    },
+  };
+}
