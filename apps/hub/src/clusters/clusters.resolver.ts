@@ -1,10 +1,11 @@
-import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { ClusterEntity } from '@capstan/persistence';
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { ClusterEntity, ClusterGroupEntity } from '@capstan/persistence';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity } from '../common/pagination';
 import { ClusterGroupDto } from '../groups/cluster-group.dto';
+import { groupContainsCluster } from '../groups/group-membership';
 import { GroupsService } from '../groups/groups.service';
 import { ClusterConnection, ClusterDto, ClustersArgs, CreateClusterInput, UpdateClusterLabelsInput } from './cluster.dto';
 import { ClustersService } from './clusters.service';
@@ -27,8 +28,10 @@ export class ClustersResolver {
   }
 
   @ResolveField(() => [ClusterGroupDto], { description: 'The cluster groups it belongs to', complexity: 5 })
-  groups(@Parent() cluster: ClusterEntity) {
-    return this.groupsService.groupsOf(cluster);
+  async groups(@Parent() cluster: ClusterEntity, @Context() context: { allGroups?: Promise<ClusterGroupEntity[]> }) {
+    // One read of the groups per request, however many clusters the response lists.
+    context.allGroups ??= this.groupsService.all();
+    return (await context.allGroups).filter((group) => groupContainsCluster(group, cluster));
   }
 
   @Mutation(() => ClusterDto)

@@ -48,15 +48,14 @@ export class GroupsService {
     return paginate(this.matchingClustersQuery(membership), page, { column: 'cluster.name', direction: 'ASC', key: (cluster) => cluster.name }, (cluster) => cluster);
   }
 
-  /** The groups a cluster with these labels belongs to. */
-  async groupsOf(cluster: { name: string; labels: Record<string, string> }, manager: EntityManager = this.dataSource.manager): Promise<ClusterGroupEntity[]> {
-    const groups = await manager.getRepository(ClusterGroupEntity).find({ order: { name: 'ASC' } });
-    return groups.filter((group) => groupContainsCluster(group, cluster));
+  /** Every group, by name. */
+  all(manager: EntityManager = this.dataSource.manager): Promise<ClusterGroupEntity[]> {
+    return manager.getRepository(ClusterGroupEntity).find({ order: { name: 'ASC' } });
   }
 
   /** Names of the groups a cluster with these labels belongs to. */
   async groupNamesOf(cluster: { name: string; labels: Record<string, string> }, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    return (await this.groupsOf(cluster, manager)).map((group) => group.name);
+    return (await this.all(manager)).filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name);
   }
 
   async create(principal: Principal, input: GroupFields & { name: string }, reason?: string): Promise<ClusterGroupEntity> {
