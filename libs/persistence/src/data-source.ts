@@ -6,6 +6,7 @@ import {
   AuditEntryEntity,
   ClusterEntity,
   ClusterGroupEntity,
+  RenderedBundleEntity,
   RevisionEntity,
   SourceEntity,
 } from './entities';
@@ -18,6 +19,7 @@ export const entityClasses = [
   AuditEntryEntity,
   ClusterEntity,
   ClusterGroupEntity,
+  RenderedBundleEntity,
   RevisionEntity,
   SourceEntity,
 ];

@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ApplicationTargetEntity } from './application-target.entity';
 import type { HealPolicy, SyncPolicy } from './policies';
+import type { RevisionEntity } from './revision.entity';
 import { SourceEntity } from './source.entity';
 
 /** What to deploy (a source and base path) and where (targets: groups with their overlays). */
@@ -32,6 +33,14 @@ export class ApplicationEntity {
 
   @Column({ name: 'heal_policy', type: 'varchar', length: 16, default: 'auto' })
   healPolicy: HealPolicy;
+
+  /** The last good revision: what the fleet should run. A failed render never replaces it. */
+  @Column({ name: 'current_revision_id', type: 'uuid', nullable: true })
+  currentRevisionId: string | null;
+
+  @ManyToOne('RevisionEntity', { onDelete: 'SET NULL', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'current_revision_id' })
+  currentRevision?: RevisionEntity;
 
   @OneToMany(() => ApplicationTargetEntity, (target) => target.application, { cascade: true })
   targets?: ApplicationTargetEntity[];

@@ -5,5 +5,6 @@ export * from './audit-entry.entity';
 export * from './cluster-group.entity';
 export * from './cluster.entity';
 export * from './policies';
+export * from './rendered-bundle.entity';
 export * from './revision.entity';
 export * from './source.entity';

@@ -11,6 +11,10 @@ export class RevisionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  /** Monotonic across revisions: orders history exactly, unlike timestamps. */
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', unique: true })
+  sequence: string;
+
   @Column({ name: 'application_id', type: 'uuid' })
   applicationId: string;
 

@@ -1,4 +1,5 @@
+import { GitSourcesAndBundles1795397145968 } from './1795397145968-git-sources-and-bundles';
 import { InitialSchema1795396055555 } from './1795396055555-initial-schema';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968];
