@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateGpgSigningKey, generateSshSigningKey, type SigningKey, TestGitRepository } from '../../testing/git-repository';
+import { GitError, GitMirror } from './git-mirror';
+
+describe('git mirror', () => {
+  let repository: TestGitRepository;
+  let cache: string;
+  let mirror: GitMirror;
+  const remote = () => ({ url: repository.url, auth: { kind: 'none' as const } });
+
+  beforeEach(async () => {
+    repository = await TestGitRepository.create();
+    cache = mkdtempSync(join(tmpdir(), 'capstan-cache-'));
+    mirror = new GitMirror(cache);
+  });
+  afterEach(() => {
+    repository.remove();
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('fetches the head of a branch with its author, message and time', async () => {
+    const sha = await repository.commit({ 'apps/web/deployment.yaml': 'kind: Deployment\n' }, 'Add web\n\nWith a body.');
+    const commit = await mirror.fetch('fleet', remote(), 'main');
+    expect(commit).toEqual({ sha, author: 'Ada Operator <ada@example.com>', message: 'Add web\n\nWith a body.', committedAt: expect.any(Date) });
+  });
+
+  it('sees a new commit on the next fetch, and checks out each commit as its own tree', async () => {
+    const first = await repository.commit({ 'app.yaml': 'v: 1\n' }, 'one');
+    expect((await mirror.fetch('fleet', remote(), 'main')).sha).toBe(first);
+    const second = await repository.commit({ 'app.yaml': 'v: 2\n' }, 'two');
+    expect((await mirror.fetch('fleet', remote(), 'main')).sha).toBe(second);
+    const firstTree = await mirror.checkout('fleet', first);
+    const secondTree = await mirror.checkout('fleet', second).catch((error: unknown) => error);
+    expect(readFileSync(join(firstTree, 'app.yaml'), 'utf8')).toBe('v: 1\n');
+    expect(readFileSync(join(secondTree as string, 'app.yaml'), 'utf8')).toBe('v: 2\n');
+    expect(await mirror.checkout('fleet', first)).toBe(firstTree);
+  });
+
+  it('fetches a tag and a local path as well as a file:// URL', async () => {
+    const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'tagged');
+    await repository.tag('v1.0.0');
+    await repository.commit({ 'a.yaml': 'a: 2\n' }, 'after the tag');
+    expect((await mirror.fetch('fleet', { url: repository.dir, auth: { kind: 'none' } }, 'v1.0.0')).sha).toBe(sha);
+  });
+
+  it('serialises concurrent fetches of one source', async () => {
+    const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'one');
+    const results = await Promise.all(Array.from({ length: 5 }, () => mirror.fetch('fleet', remote(), 'main')));
+    expect(results.map((commit) => commit.sha)).toEqual(Array(5).fill(sha));
+  });
+
+  it('reports an unknown branch and an unreachable remote with git’s reason', async () => {
+    await repository.commit({ 'a.yaml': 'a: 1\n' }, 'one');
+    await expect(mirror.fetch('fleet', remote(), 'no-such-branch')).rejects.toThrow(/fetch from file:\/\/.* failed: .*no-such-branch/);
+    await expect(mirror.fetch('other', { url: 'file:///nonexistent/repo', auth: { kind: 'none' } }, 'main')).rejects.toThrow(GitError);
+  });
+
+  describe.each([
+    ['SSH', generateSshSigningKey, generateSshSigningKey('mallory@example.com')],
+    ['GPG', generateGpgSigningKey, generateGpgSigningKey('mallory@example.com')],
+  ] as Array<[string, () => SigningKey, SigningKey]>)('commits signed with %s keys', (_format, generate, stranger) => {
+    const key = generate();
+
+    it('accepts a commit signed with an allowed key', async () => {
+      const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'signed', { signWith: key });
+      await mirror.fetch('fleet', remote(), 'main');
+      await expect(mirror.verifyCommit('fleet', sha, key.trust)).resolves.toBeUndefined();
+    });
+
+    it('refuses an unsigned commit', async () => {
+      const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'unsigned');
+      await mirror.fetch('fleet', remote(), 'main');
+      await expect(mirror.verifyCommit('fleet', sha, key.trust)).rejects.toThrow(`commit ${sha} has no valid signature`);
+    });
+
+    it('refuses a commit signed with a key that is not allowed', async () => {
+      const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'signed by someone else', { signWith: stranger });
+      await mirror.fetch('fleet', remote(), 'main');
+      await expect(mirror.verifyCommit('fleet', sha, key.trust)).rejects.toThrow(GitError);
+    });
+
+    it('leaves no key material behind', async () => {
+      const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'signed', { signWith: key });
+      await mirror.fetch('fleet', remote(), 'main');
+      await mirror.verifyCommit('fleet', sha, key.trust);
+      expect(existsSync(join(cache, 'fleet', 'ssh-key'))).toBe(false);
+    });
+  });
+});
