@@ -63,6 +63,16 @@ export function generateSshSigningKey(email = 'ada@example.com'): SigningKey {
   return { format: 'ssh', privateKeyFile, trust: `${email} ${publicKey}\n` };
 }
 
+/** Removes a key's files, and stops the gpg-agent that signing with a GPG key started. */
+export function disposeSigningKey(key: SigningKey): void {
+  if (key.format === 'gpg') {
+    execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: key.gnupgHome } });
+    rmSync(key.gnupgHome, { recursive: true, force: true });
+  } else {
+    rmSync(dirname(key.privateKeyFile), { recursive: true, force: true });
+  }
+}
+
 /** Generates a GPG signing key in a keyring of its own; `trust` is the ASCII-armoured public key. */
 export function generateGpgSigningKey(email = 'ada@example.com'): SigningKey {
   const gnupgHome = mkdtempSync(join(tmpdir(), 'capstan-gpg-'));

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateGpgSigningKey, generateSshSigningKey, type SigningKey, TestGitRepository } from '../../testing/git-repository';
+import { disposeSigningKey, generateGpgSigningKey, generateSshSigningKey, type SigningKey, TestGitRepository } from '../../testing/git-repository';
 import { GitError, GitMirror } from './git-mirror';
 
 describe('git mirror', () => {
@@ -62,6 +62,7 @@ describe('git mirror', () => {
     ['GPG', generateGpgSigningKey, generateGpgSigningKey('mallory@example.com')],
   ] as Array<[string, () => SigningKey, SigningKey]>)('commits signed with %s keys', (_format, generate, stranger) => {
     const key = generate();
+    afterAll(() => [key, stranger].forEach(disposeSigningKey));
 
     it('accepts a commit signed with an allowed key', async () => {
       const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'signed', { signWith: key });
