@@ -12,6 +12,7 @@ import { formatGraphqlError } from './common/graphql-error.formatter';
 import { InputValidationPipe } from './common/input-validation.pipe';
 import { StringMapScalar } from './common/string-map.scalar';
 import type { HubConfig } from './config/hub-config';
+import { HubConfigModule } from './config/hub-config.module';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
@@ -37,6 +38,7 @@ export class AppModule {
             autoLogging: { ignore: (request) => probePaths.has(request.url ?? '') },
           },
         }),
+        HubConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         ObservabilityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({

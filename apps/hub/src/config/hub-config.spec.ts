@@ -3,13 +3,27 @@ import { ConfigError, loadHubConfig } from './hub-config';
 
 describe('hub configuration', () => {
   it('defaults to port 4000 and the embedded database in ./.capstan/data', () => {
-    expect(loadHubConfig([], {})).toEqual({ host: '0.0.0.0', port: 4000, dataDir: resolve('.capstan/data'), logLevel: 'info', databaseUrl: undefined, adminToken: undefined });
+    expect(loadHubConfig([], {})).toEqual({
+      host: '0.0.0.0',
+      port: 4000,
+      stateDir: resolve('.capstan'),
+      dataDir: resolve('.capstan/data'),
+      logLevel: 'info',
+      databaseUrl: undefined,
+      adminToken: undefined,
+      secretKey: undefined,
+    });
   });
 
   it('takes flags over environment variables', () => {
     const config = loadHubConfig(['--port', '4100', '--data-dir', '/tmp/x'], { CAPSTAN_PORT: '4200', CAPSTAN_DATA_DIR: '/tmp/y' });
     expect(config.port).toBe(4100);
     expect(config.dataDir).toBe('/tmp/x');
+  });
+
+  it('keeps the embedded database inside the state directory unless told otherwise', () => {
+    expect(loadHubConfig(['--state-dir', '/srv/capstan'], {}).dataDir).toBe('/srv/capstan/data');
+    expect(loadHubConfig(['--state-dir', '/srv/capstan', '--data-dir', '/var/lib/pg'], {}).dataDir).toBe('/var/lib/pg');
   });
 
   it('reads DATABASE_URL and CAPSTAN_ADMIN_TOKEN from the environment', () => {
@@ -23,6 +37,7 @@ describe('hub configuration', () => {
     [[], { CAPSTAN_PORT: '70000' }, 'CAPSTAN_PORT: must be an integer from 0 to 65535, got "70000"'],
     [[], { DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL, got "mysql:"'],
     [[], { CAPSTAN_ADMIN_TOKEN: 'short' }, 'CAPSTAN_ADMIN_TOKEN: must be at least 24 characters'],
+    [[], { CAPSTAN_SECRET_KEY: 'c2hvcnQ=' }, 'CAPSTAN_SECRET_KEY: must be 32 bytes in base64'],
     [['--log-level', 'loud'], {}, '--log-level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     [['--colour'], {}, "unknown option '--colour'"],
   ])('refuses %j %j naming the setting', (argv, env, message) => {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -8,11 +8,15 @@ export type LogLevel = (typeof logLevels)[number];
 export interface HubConfig {
   host: string;
   port: number;
+  /** Where the hub keeps its files: git mirrors, the secret key file, and by default the embedded database. */
+  stateDir: string;
   /** Embedded database directory, used when `databaseUrl` is absent; null keeps it in memory (tests). */
   dataDir: string | null;
   databaseUrl?: string;
   /** A fixed admin token to ensure at start, instead of generating one. */
   adminToken?: string;
+  /** Base64 of the 32-byte key sealing stored secrets; without it a key file in `stateDir` is used. */
+  secretKey?: string;
   logLevel: LogLevel;
 }
 
@@ -62,6 +66,11 @@ function adminToken(raw: string): string {
   return raw;
 }
 
+function secretKey(raw: string): string {
+  if (Buffer.from(raw, 'base64').length !== 32) throw new InvalidArgumentError('must be 32 bytes in base64, e.g. the output of `openssl rand -base64 32`');
+  return raw;
+}
+
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string): T => {
     if (!values.includes(raw as T)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}, got "${raw}"`);
@@ -72,13 +81,15 @@ function oneOf<T extends string>(values: readonly T[]) {
 export const hubSettings = {
   host: { flag: '--host <address>', env: 'CAPSTAN_HOST', description: 'address to listen on', parse: (raw: string) => raw },
   port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API (0 picks a free one)', parse: integerIn(0, 65535) },
-  dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory', parse: (raw: string) => resolve(raw) },
+  stateDir: { flag: '--state-dir <dir>', env: 'CAPSTAN_STATE_DIR', description: 'directory for git mirrors and the secret key file', parse: (raw: string) => resolve(raw) },
+  dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory (default <state-dir>/data)', parse: (raw: string) => resolve(raw) },
   databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
   adminToken: { flag: '--admin-token <token>', env: 'CAPSTAN_ADMIN_TOKEN', description: 'admin API token to ensure at start', parse: adminToken },
+  secretKey: { flag: '--secret-key <base64>', env: 'CAPSTAN_SECRET_KEY', description: 'key sealing stored secrets', parse: secretKey },
   logLevel: { flag: '--log-level <level>', env: 'CAPSTAN_LOG_LEVEL', description: 'log level', parse: oneOf(logLevels) },
 } satisfies Record<keyof HubConfig, Setting<unknown>>;
 
-const defaults = { host: '0.0.0.0', port: 4000, dataDir: resolve('.capstan/data'), logLevel: 'info' as LogLevel };
+const defaults = { host: '0.0.0.0', port: 4000, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
 
 /**
  * Reads the hub's settings from flags, then environment, then defaults. A wrong value throws a
@@ -105,12 +116,15 @@ export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
       throw new ConfigError(`${source}: ${(error as Error).message}`);
     }
   };
+  const stateDir = read('stateDir') ?? defaults.stateDir;
   return {
     host: read('host') ?? defaults.host,
     port: read('port') ?? defaults.port,
-    dataDir: read('dataDir') ?? defaults.dataDir,
+    stateDir,
+    dataDir: read('dataDir') ?? join(stateDir, 'data'),
     databaseUrl: read('databaseUrl'),
     adminToken: read('adminToken'),
+    secretKey: read('secretKey'),
     logLevel: read('logLevel') ?? defaults.logLevel,
   };
 }

@@ -1,7 +1,15 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { type SourceAuthKind, sourceAuthKinds } from '@capstan/persistence';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { ConnectionType } from '../common/pagination';
 import { IsGitRef, IsGitUrl, IsRepositoryPath, IsResourceName, Omittable } from '../common/validators';
+
+export enum SourceAuthKindValue {
+  none = 'none',
+  httpsToken = 'https-token',
+  sshKey = 'ssh-key',
+}
+registerEnumType(SourceAuthKindValue, { name: 'SourceAuthKind', description: 'none, https-token (user name + token) or ssh-key (private key)' });
 
 @ObjectType('Source', { description: 'A git repository and the branch or tag to follow' })
 export class SourceDto {
@@ -26,6 +34,24 @@ export class SourceDto {
   @Field()
   requireSignedCommits: boolean;
 
+  @Field(() => String, { nullable: true, description: 'Public keys commits must be signed with (armoured GPG keys or SSH allowed-signers lines)' })
+  signingKeys: string | null;
+
+  @Field(() => SourceAuthKindValue)
+  authKind: SourceAuthKind;
+
+  @Field({ description: 'Whether push webhooks are accepted (a webhook secret is set)' })
+  webhookEnabled: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The commit last fetched' })
+  lastCommitSha: string | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  lastFetchedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the last fetch, signature check or render failed' })
+  lastError: string | null;
+
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 
@@ -37,6 +63,32 @@ export const SourceConnection = ConnectionType(SourceDto, 'Source');
 
 @InputType()
 class SourceFieldsInput {
+  @Field(() => SourceAuthKindValue, { nullable: true })
+  @Omittable()
+  @IsIn(sourceAuthKinds)
+  authKind?: SourceAuthKind;
+
+  @Field(() => String, { nullable: true, description: 'User name for https-token auth' })
+  @IsOptional()
+  @IsString()
+  authUsername?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The https token or SSH private key; stored sealed, never shown again' })
+  @IsOptional()
+  @IsString()
+  authSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Shared secret of push webhooks; stored sealed, never shown again' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  webhookSecret?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  signingKeys?: string | null;
+
   @Field({ nullable: true })
   @Omittable()
   @IsGitRef()

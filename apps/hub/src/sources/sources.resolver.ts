@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { CreateSourceInput, SourceConnection, SourceDto, UpdateSourceInput } from './source.dto';
-import { SourcesService } from './sources.service';
+import { SourcesService, toSourceDto } from './sources.service';
 
 @Resolver(() => SourceDto)
 export class SourcesResolver {
@@ -16,8 +16,8 @@ export class SourcesResolver {
   }
 
   @Query(() => SourceDto)
-  source(@Args('name') name: string) {
-    return this.sourcesService.get(name);
+  async source(@Args('name') name: string) {
+    return toSourceDto(await this.sourcesService.get(name));
   }
 
   @Mutation(() => SourceDto)

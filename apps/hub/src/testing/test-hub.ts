@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type DatabaseKind, provisionTestDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from '../hub';
 
@@ -19,7 +22,8 @@ export interface TestHub {
 export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
   const database = await provisionTestDatabase(kind);
   const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
-  const hub = await startHub({ host: '127.0.0.1', port: 0, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
+  const stateDir = mkdtempSync(join(tmpdir(), 'capstan-state-'));
+  const hub = await startHub({ host: '127.0.0.1', port: 0, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
   return {
     hub,
     adminToken,
@@ -34,6 +38,7 @@ export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
     async close() {
       await hub.close();
       await database.dispose();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
