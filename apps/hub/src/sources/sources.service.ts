@@ -74,7 +74,7 @@ export class SourcesService {
     return this.audit.change(principal, { action: 'source.create', targetType: 'Source', targetName: input.name, reason }, async (manager) => {
       const repository = manager.getRepository(SourceEntity);
       if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`source "${input.name}" already exists`);
-      const source = repository.create({ ...input, ...this.sealed(input) });
+      const source = repository.create({ authKind: 'none', ...input, ...this.sealed(input) });
       assertAuthComplete(source);
       await repository.save(source);
       const { name: _name, ...fields } = input;
