@@ -1,3 +1,8 @@
+/** The fields of `object` that are set: GraphQL input classes declare every field, even those left out. */
+export function definedFields<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /**
  * Copies the fields of `changes` that are set onto `entity` and returns what they were and are,
  * for the audit summary. Fields left out (undefined) keep their value.

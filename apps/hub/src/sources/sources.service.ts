@@ -3,7 +3,7 @@ import { ApplicationEntity, type SourceAuthKind, SourceEntity } from '@capstan/p
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { applyChanges } from '../common/apply-changes';
+import { applyChanges, definedFields } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
 import { SecretBox } from '../secrets/secret-box';
@@ -74,10 +74,10 @@ export class SourcesService {
     return this.audit.change(principal, { action: 'source.create', targetType: 'Source', targetName: input.name, reason }, async (manager) => {
       const repository = manager.getRepository(SourceEntity);
       if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`source "${input.name}" already exists`);
-      const source = repository.create({ authKind: 'none', ...input, ...this.sealed(input) });
+      const source = repository.create({ authKind: 'none', ...definedFields({ ...input, ...this.sealed(input) }) });
       assertAuthComplete(source);
       await repository.save(source);
-      const { name: _name, ...fields } = input;
+      const { name: _name, ...fields } = definedFields(input);
       return { result: toSourceDto(source), summary: auditable(fields) };
     });
   }
