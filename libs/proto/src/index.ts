@@ -1,0 +1,2 @@
+export * from './generated/capstan/agent/v1/agent_pb';
+export * from './grpc-service';
