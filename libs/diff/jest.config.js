@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'diff',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,4 @@
+export * from './drift';
+export * from './ignore-rules';
+export { fieldOwners, lastWriter, type PathSegment } from './managed-fields';
+export * from './quantity';
