@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'render',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

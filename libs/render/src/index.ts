@@ -1,0 +1,3 @@
+export * from './overlay';
+export * from './render-error';
+export * from './render-fs';
