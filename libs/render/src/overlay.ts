@@ -22,7 +22,7 @@ import { applyReplicas } from './replicas.transformer';
 export function buildKustomization(fs: RenderFs, dir: string): JsonObject[] {
   const root = repositoryPath(dir);
   if (root === null) throw new RenderError(dir, undefined, 'directory escapes the repository root');
-  if (!fs.isDirectory(root)) throw new RenderError(dir, undefined, 'is not a directory');
+  if (!fs.isDirectory(root)) throw new RenderError(dir || '.', undefined, 'is not a directory');
   const resources = new Builder(fs).build(root, 'Kustomization', [], []);
   addHashSuffixes(resources);
   fixNameReferences(resources);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { registerRenderCommand } from './render.command';
 import { registerVersionCommand } from './version.command';
 
 /** Every `capstan` sub-command; each module adds its own to the program. */
-export const cliCommands: ReadonlyArray<(program: Command) => void> = [registerVersionCommand];
+export const cliCommands: ReadonlyArray<(program: Command) => void> = [registerVersionCommand, registerRenderCommand];
