@@ -18,6 +18,8 @@ export function runGenerators(fs: RenderFs, kustomization: Kustomization, resour
     }
     if (existing.length !== 1) throw new RenderError(kustomization.file, `${entry.field}.behavior`, `${generated.label} does not exist; cannot ${entry.behavior} it`);
     mergeGenerated(existing[0], generated.object, entry.behavior);
+    // Either side disabling the hash suffix disables it, as kustomize merges generator options.
+    existing[0].hashSuffix &&= generated.hashSuffix;
   }
 }
 

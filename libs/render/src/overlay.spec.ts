@@ -78,7 +78,7 @@ describe('buildKustomization', () => {
 
     it('names the target object when a JSON 6902 operation fails', () => {
       const message = buildError({
-        'app/kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - op: replace\n      path: /data/missing\n      value: x\n',
+        'app/kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- target: {kind: ConfigMap}\n  patch: |-\n    - op: remove\n      path: /data/missing\n',
         'app/cm.yaml': configMap('settings'),
       });
       expect(message).toMatch(/^app\/kustomization\.yaml: field 'patches\[0\]': ConfigMap\/settings: /);

@@ -1,4 +1,4 @@
-import { applyPatch, type Operation } from 'fast-json-patch';
+import { applyPatch, getValueByPointer, validator, type Operation, type Validator } from 'fast-json-patch';
 import {
   formatIdentity,
   identityOf,
@@ -43,7 +43,7 @@ function applyPatchEntry(fs: RenderFs, kustomization: Kustomization, entry: Patc
     for (const resource of selected as Resource[]) {
       resource.rememberId();
       try {
-        resource.object = applyPatch(structuredClone(resource.object), parsed.operations, true, true).newDocument;
+        resource.object = applyPatch(structuredClone(resource.object), parsed.operations, kustomizeJsonPatchValidator, true).newDocument;
       } catch (error) {
         fail(`${resource.label}: ${(error as Error).message.split('\n')[0]}`);
       }
@@ -84,6 +84,15 @@ function applyPatchEntry(fs: RenderFs, kustomization: Kustomization, entry: Patc
   }
   return resources.filter((resource) => !removed.has(resource));
 }
+
+// kustomize's JSON patch library lets `replace` set a missing key of an existing object (like `add`).
+const kustomizeJsonPatchValidator: Validator<JsonObject> = (operation, index, document, existingPathFragment) => {
+  if (operation.op === 'replace' && existingPathFragment === operation.path.slice(0, operation.path.lastIndexOf('/'))) {
+    const parent: unknown = getValueByPointer(document, existingPathFragment);
+    if (typeof parent === 'object' && parent !== null && !Array.isArray(parent)) return;
+  }
+  validator(operation, index, document, existingPathFragment);
+};
 
 function loadPatch(fs: RenderFs, kustomization: Kustomization, entry: PatchEntry): { source: string; parsed: ParsedPatch } {
   const file = entry.path === undefined ? null : readKustomizationFile(fs, kustomization, entry.path, `${entry.field}${entry.expected === 'strategicMerge' ? '' : '.path'}`);
