@@ -20,7 +20,8 @@ export interface Hub {
 
 /** Starts the hub: database (migrated), GraphQL API, health and metrics endpoints. */
 export async function startHub(config: HubConfig): Promise<Hub> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  // rawBody: webhook signatures are computed over the exact bytes received.
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const metrics = app.get(MetricsService);

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toKustomizeYaml } from '@capstan/manifest';
 import { renderForCluster, renderOverlay } from '@capstan/render';
-import { NodeRenderFs } from './node-render-fs';
+import { NodeRenderFs } from '@capstan/render-node';
 
 interface RenderCommandOptions {
   cluster: string;

@@ -133,3 +133,15 @@ export class UpdateSourceInput extends SourceFieldsInput {
   @IsGitUrl()
   url?: string;
 }
+
+@ObjectType('SourceSync', { description: 'What fetching a source found' })
+export class SourceSyncDto {
+  @Field({ description: 'synced (a new commit was rendered), unchanged, or failed' })
+  status: string;
+
+  @Field(() => String, { nullable: true })
+  commitSha: string | null;
+
+  @Field(() => String, { nullable: true })
+  error: string | null;
+}

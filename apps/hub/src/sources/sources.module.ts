@@ -1,6 +1,15 @@
 import { Module } from '@nestjs/common';
+import { RenderingModule } from '../rendering/rendering.module';
+import { SourceSyncService } from './source-sync.service';
 import { SourcesResolver } from './sources.resolver';
 import { SourcesService } from './sources.service';
+import { WebhookController } from './webhook.controller';
 
-@Module({ providers: [SourcesService, SourcesResolver], exports: [SourcesService] })
+/** Git sources: their settings, fetching on a poll interval or webhook, and commit signature checks. */
+@Module({
+  imports: [RenderingModule],
+  controllers: [WebhookController],
+  providers: [SourcesService, SourcesResolver, SourceSyncService],
+  exports: [SourcesService, SourceSyncService],
+})
 export class SourcesModule {}

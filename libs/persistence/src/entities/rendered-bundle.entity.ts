@@ -3,8 +3,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 /** Rendered manifests, content-addressed: identical renders for many clusters are stored once. */
 @Entity({ name: 'rendered_bundles' })
 export class RenderedBundleEntity {
-  /** sha256 of the canonical serialisation of `objects`. */
-  @PrimaryColumn({ type: 'char', length: 64 })
+  /** `sha256:<hex>` of the canonical serialisation of `objects`. */
+  @PrimaryColumn({ type: 'varchar', length: 71 })
   digest: string;
 
   @Column({ type: 'jsonb' })

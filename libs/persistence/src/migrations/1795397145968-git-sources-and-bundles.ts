@@ -5,7 +5,7 @@ export class GitSourcesAndBundles1795397145968 implements MigrationInterface {
   name = 'GitSourcesAndBundles1795397145968';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "rendered_bundles" ("digest" character(64) NOT NULL, "objects" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_248c9d89b1bd7eb7656489b0500" PRIMARY KEY ("digest"))`);
+    await queryRunner.query(`CREATE TABLE "rendered_bundles" ("digest" character varying(71) NOT NULL, "objects" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_248c9d89b1bd7eb7656489b0500" PRIMARY KEY ("digest"))`);
     await queryRunner.query(`ALTER TABLE "sources" ADD "signing_keys" text`);
     await queryRunner.query(`ALTER TABLE "sources" ADD "auth_kind" character varying(16) NOT NULL DEFAULT 'none'`);
     await queryRunner.query(`ALTER TABLE "sources" ADD "auth_username" text`);

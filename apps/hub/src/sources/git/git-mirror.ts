@@ -161,6 +161,8 @@ function execute(program: string, args: string[], env: Record<string, string>, i
     const child = execFile(program, args, { env }, (error, _stdout, stderr) =>
       error ? reject(new Error(String(stderr).trim() || `${program} exited with ${error.code}`)) : resolve(),
     );
+    // A program may exit without reading its input; its exit status says what happened.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'kube',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

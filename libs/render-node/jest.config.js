@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'render-node',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
