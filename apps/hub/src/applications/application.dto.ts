@@ -57,6 +57,9 @@ export class ApplicationDto {
   @Field(() => [ApplicationTargetDto])
   targets: ApplicationTargetDto[];
 
+  /** Resolved by `currentRevision`; not a field of its own. */
+  currentRevisionId: string | null;
+
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 

@@ -3,12 +3,16 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
-import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionsArgs, UpdateApplicationInput } from './application.dto';
+import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionDto, RevisionsArgs, UpdateApplicationInput } from './application.dto';
+import { SourceSyncService } from '../sources/source-sync.service';
 import { ApplicationsService, toApplicationDto } from './applications.service';
 
 @Resolver(() => ApplicationDto)
 export class ApplicationsResolver {
-  constructor(private readonly applicationsService: ApplicationsService) {}
+  constructor(
+    private readonly applicationsService: ApplicationsService,
+    private readonly sync: SourceSyncService,
+  ) {}
 
   @Query(() => ApplicationConnection, { complexity: connectionComplexity })
   applications(@Args() page: PageArgs) {
@@ -25,6 +29,11 @@ export class ApplicationsResolver {
     return this.applicationsService.revisions(application, page);
   }
 
+  @ResolveField(() => RevisionDto, { nullable: true, description: 'The last good revision: what its clusters should run' })
+  currentRevision(@Parent() application: ApplicationDto) {
+    return this.applicationsService.currentRevision(application);
+  }
+
   @ResolveField(() => RevisionConnection, { complexity: connectionComplexity })
   revisionHistory(@Parent() application: ApplicationDto, @Args() page: PageArgs) {
     return this.applicationsService.revisions(application.name, page);
@@ -32,8 +41,11 @@ export class ApplicationsResolver {
 
   @Mutation(() => ApplicationDto)
   @RequiredRole('operator')
-  createApplication(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.applicationsService.create(principal, input, reason);
+  async createApplication(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
+    const application = await this.applicationsService.create(principal, input, reason);
+    // Render the new application at its source's current commit without waiting for the next one.
+    void this.sync.sync(application.source);
+    return application;
   }
 
   @Mutation(() => ApplicationDto)

@@ -35,6 +35,7 @@ export function toApplicationDto(application: ApplicationEntity): ApplicationDto
     syncPolicy: application.syncPolicy,
     prune: application.prune,
     healPolicy: application.healPolicy,
+    currentRevisionId: application.currentRevisionId,
     targets: (application.targets ?? [])
       .map((target) => ({ group: target.group?.name ?? '', overlayPath: target.overlayPath, variables: target.variables }))
       .sort((a, b) => a.group.localeCompare(b.group)),
@@ -66,6 +67,11 @@ export class ApplicationsService {
     return paginate(query, page, { column: 'app.name', direction: 'ASC', key: (application) => application.name }, toApplicationDto);
   }
 
+  /** The revision in force, if any has rendered. */
+  currentRevision(application: { currentRevisionId: string | null }): Promise<RevisionEntity | null> {
+    return application.currentRevisionId ? this.dataSource.getRepository(RevisionEntity).findOneBy({ id: application.currentRevisionId }) : Promise.resolve(null);
+  }
+
   async revisions(applicationName: string, page: PageArgs) {
     const application = await this.get(applicationName);
     const query = this.dataSource.getRepository(RevisionEntity).createQueryBuilder('revision').where('revision.application_id = :id', { id: application.id });
@@ -88,7 +94,7 @@ export class ApplicationsService {
       });
       await repository.save(application);
       const created = await this.get(input.name, manager);
-      const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...summary } = toApplicationDto(created);
+      const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, currentRevisionId: _revision, ...summary } = toApplicationDto(created);
       return { result: toApplicationDto(created), summary };
     });
   }
