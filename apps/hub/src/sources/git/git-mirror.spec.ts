@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disposeSigningKey, generateGpgSigningKey, generateSshSigningKey, type SigningKey, TestGitRepository } from '../../testing/git-repository';
+import { startGitHttpServer } from '../../testing/git-http-server';
 import { GitError, GitMirror } from './git-mirror';
 
 describe('git mirror', () => {
@@ -55,6 +56,20 @@ describe('git mirror', () => {
     await repository.commit({ 'a.yaml': 'a: 1\n' }, 'one');
     await expect(mirror.fetch('fleet', remote(), 'no-such-branch')).rejects.toThrow(/fetch from file:\/\/.* failed: .*no-such-branch/);
     await expect(mirror.fetch('other', { url: 'file:///nonexistent/repo', auth: { kind: 'none' } }, 'main')).rejects.toThrow(GitError);
+  });
+
+  it('authenticates to an https remote with a token that never appears in the URL', async () => {
+    const sha = await repository.commit({ 'a.yaml': 'a: 1\n' }, 'over http');
+    const server = await startGitHttpServer(repository.dir, 'oauth2', 'token-123');
+    try {
+      await expect(mirror.fetch('fleet', { url: server.url, auth: { kind: 'none' } }, 'main')).rejects.toThrow(GitError);
+      const commit = await mirror.fetch('fleet', { url: server.url, auth: { kind: 'https-token', username: 'oauth2', token: 'token-123' } }, 'main');
+      expect(commit.sha).toBe(sha);
+      expect(server.authorizations).toContain(`Basic ${Buffer.from('oauth2:token-123').toString('base64')}`);
+      await expect(mirror.fetch('fleet', { url: server.url, auth: { kind: 'https-token', username: 'oauth2', token: 'wrong' } }, 'main')).rejects.toThrow(/failed/);
+    } finally {
+      await server.close();
+    }
   });
 
   describe.each([

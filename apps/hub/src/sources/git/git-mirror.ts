@@ -100,7 +100,8 @@ export class GitMirror {
       await mkdir(dir, { recursive: true });
       await simpleGit({ baseDir: dir }).init(true);
     }
-    return simpleGit({ baseDir: dir, allowEnvironment: gitEnvironment });
+    // Only the two settings auth needs: credentials travel in GIT_CONFIG_* and GIT_SSH_COMMAND, never in argv.
+    return simpleGit({ baseDir: dir, allowEnvironment: gitEnvironment, unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true } });
   }
 
   private async withAuth<T>(key: string, auth: GitAuth, work: (git: SimpleGit) => Promise<T>, url: string): Promise<T> {
