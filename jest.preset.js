@@ -1,5 +1,5 @@
 // Packages published only as ES modules; Jest on Node 20 cannot require them, so SWC compiles them to CommonJS.
-const esmOnlyPackages = ['@nestjs', '@apollo/server', '@as-integrations', '@apollo/server-gateway-interface'];
+const esmOnlyPackages = ['@nestjs', '@apollo/server', '@as-integrations', '@apollo/server-gateway-interface', '@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
 
 // Shared Jest settings: SWC keeps decorator metadata (NestJS, TypeORM) and is fast.
 module.exports = {

@@ -1,5 +1,6 @@
 import { GitSourcesAndBundles1795397145968 } from './1795397145968-git-sources-and-bundles';
 import { InitialSchema1795396055555 } from './1795396055555-initial-schema';
+import { ClusterRegistration1795399444300 } from './1795399444300-cluster-registration';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300];
