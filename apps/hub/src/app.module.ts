@@ -4,6 +4,7 @@ import { APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import depthLimit from 'graphql-depth-limit';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -61,6 +62,7 @@ export class AppModule {
         ClustersModule,
         SourcesModule,
         ApplicationsModule,
+        AgentGatewayModule,
       ],
       providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }],
     };

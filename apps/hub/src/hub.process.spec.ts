@@ -54,7 +54,7 @@ describe('the hub started with npm start on its embedded database', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('prints its URL and a one-time admin token, answers /readyz, and keeps its data across a restart', async () => {
-    const first = await npmStart(['--port', '0', '--state-dir', dataDir]);
+    const first = await npmStart(['--port', '0', '--grpc-port', '0', '--state-dir', dataDir]);
     let token: string;
     try {
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
@@ -66,7 +66,7 @@ describe('the hub started with npm start on its embedded database', () => {
       await stop(first);
     }
 
-    const second = await npmStart(['--port', '0', '--state-dir', dataDir]);
+    const second = await npmStart(['--port', '0', '--grpc-port', '0', '--state-dir', dataDir]);
     try {
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
       expect(second.output()).not.toContain('Admin API token');

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
+import { AgentGrpcServer } from './agent-gateway/agent-grpc.server';
 import { AppModule } from './app.module';
 import { ApiTokensService } from './auth/api-tokens.service';
 import type { HubConfig } from './config/hub-config';
@@ -13,6 +14,8 @@ export interface Hub {
   readonly app: INestApplication;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:4000 */
   readonly url: string;
+  /** Port of the agents' gRPC API. */
+  readonly grpcPort: number;
   /** The admin token generated on first start; null when tokens already existed or one was given. */
   readonly generatedAdminToken: string | null;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     app,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     generatedAdminToken,
+    grpcPort: app.get(AgentGrpcServer).port,
     close: () => app.close(),
   };
 }

@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const hub = await startHub(config);
   const lines = [
-    `Capstan hub ready: GraphQL API at ${hub.url}/graphql`,
+    `Capstan hub ready: GraphQL API at ${hub.url}/graphql, agents' gRPC API on port ${hub.grpcPort}${config.grpcInsecure ? ' (insecure)' : ' (TLS)'}`,
     config.databaseUrl ? 'Database: PostgreSQL from DATABASE_URL' : `Database: embedded PostgreSQL (PGlite) in ${config.dataDir}`,
   ];
   if (hub.generatedAdminToken) {

@@ -6,6 +6,8 @@ describe('hub configuration', () => {
     expect(loadHubConfig([], {})).toEqual({
       host: '0.0.0.0',
       port: 4000,
+      grpcPort: 4001,
+      grpcInsecure: false,
       stateDir: resolve('.capstan'),
       dataDir: resolve('.capstan/data'),
       logLevel: 'info',

@@ -8,6 +8,10 @@ export type LogLevel = (typeof logLevels)[number];
 export interface HubConfig {
   host: string;
   port: number;
+  /** Port of the agents' gRPC API. */
+  grpcPort: number;
+  /** Serve the agents' gRPC API without TLS (local use only). */
+  grpcInsecure: boolean;
   /** Where the hub keeps its files: git mirrors, the secret key file, and by default the embedded database. */
   stateDir: string;
   /** Embedded database directory, used when `databaseUrl` is absent; null keeps it in memory (tests). */
@@ -71,6 +75,11 @@ function secretKey(raw: string): string {
   return raw;
 }
 
+function boolean(raw: string): boolean {
+  if (raw !== 'true' && raw !== 'false') throw new InvalidArgumentError(`must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string): T => {
     if (!values.includes(raw as T)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}, got "${raw}"`);
@@ -81,6 +90,8 @@ function oneOf<T extends string>(values: readonly T[]) {
 export const hubSettings = {
   host: { flag: '--host <address>', env: 'CAPSTAN_HOST', description: 'address to listen on', parse: (raw: string) => raw },
   port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API (0 picks a free one)', parse: integerIn(0, 65535) },
+  grpcPort: { flag: '--grpc-port <port>', env: 'CAPSTAN_GRPC_PORT', description: 'gRPC port agents connect to (0 picks a free one)', parse: integerIn(0, 65535) },
+  grpcInsecure: { flag: '--grpc-insecure <true|false>', env: 'CAPSTAN_GRPC_INSECURE', description: 'serve gRPC without TLS', parse: boolean },
   stateDir: { flag: '--state-dir <dir>', env: 'CAPSTAN_STATE_DIR', description: 'directory for git mirrors and the secret key file', parse: (raw: string) => resolve(raw) },
   dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory (default <state-dir>/data)', parse: (raw: string) => resolve(raw) },
   databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
@@ -89,7 +100,7 @@ export const hubSettings = {
   logLevel: { flag: '--log-level <level>', env: 'CAPSTAN_LOG_LEVEL', description: 'log level', parse: oneOf(logLevels) },
 } satisfies Record<keyof HubConfig, Setting<unknown>>;
 
-const defaults = { host: '0.0.0.0', port: 4000, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
+const defaults = { host: '0.0.0.0', port: 4000, grpcPort: 4001, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
 
 /**
  * Reads the hub's settings from flags, then environment, then defaults. A wrong value throws a
@@ -120,6 +131,8 @@ export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
   return {
     host: read('host') ?? defaults.host,
     port: read('port') ?? defaults.port,
+    grpcPort: read('grpcPort') ?? defaults.grpcPort,
+    grpcInsecure: read('grpcInsecure') ?? false,
     stateDir,
     dataDir: read('dataDir') ?? join(stateDir, 'data'),
     databaseUrl: read('databaseUrl'),

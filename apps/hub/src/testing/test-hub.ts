@@ -23,7 +23,7 @@ export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
   const database = await provisionTestDatabase(kind);
   const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'capstan-state-'));
-  const hub = await startHub({ host: '127.0.0.1', port: 0, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
+  const hub = await startHub({ host: '127.0.0.1', port: 0, grpcPort: 0, grpcInsecure: true, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
   return {
     hub,
     adminToken,

@@ -1,0 +1,147 @@
+import { createHash, verify } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { testDatabaseKinds } from '@capstan/persistence';
+import {
+  type AgentMessage,
+  AgentMessageSchema,
+  AgentService,
+  type BundleChunk,
+  FetchBundleRequestSchema,
+  grpcClientConstructor,
+  HealPolicy,
+  type HubMessage,
+  RegisterRequestSchema,
+  type RegisterResponse,
+} from '@capstan/proto';
+import { type Client, type ClientDuplexStream, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { DataSource } from 'typeorm';
+import { TestGitRepository } from '../testing/git-repository';
+import { startTestHub, type TestHub } from '../testing/test-hub';
+
+type AgentClient = Client & {
+  register(request: unknown, callback: (error: ServiceError | null, response?: RegisterResponse) => void): void;
+  fetchBundle(request: unknown, metadata: Metadata): NodeJS.ReadableStream;
+  connect(metadata: Metadata): ClientDuplexStream<AgentMessage, HubMessage>;
+};
+
+const withCredential = (credential: string) => {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${credential}`);
+  return metadata;
+};
+
+describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
+  let hub: TestHub;
+  let repository: TestGitRepository;
+  let client: AgentClient;
+  let hubPublicKey: string;
+  const credentialsOf: Record<string, string> = {};
+
+  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await hub.graphql<T>(query, variables);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data as T;
+  };
+  const registration = async (name: string, labels: Record<string, string>) =>
+    (await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation($name: String!, $labels: StringMap) { createClusterRegistration(input: { name: $name, labels: $labels }) { token hubPublicKey expiresAt agentCommand } }`,
+      { name, labels },
+    )).createClusterRegistration;
+  const register = (token: string) =>
+    new Promise<RegisterResponse>((resolve, reject) =>
+      client.register(create(RegisterRequestSchema, { bootstrapToken: token, agentVersion: '0.1.0', kubernetesVersion: 'v1.33.0' }), (error, response) => (error ? reject(error) : resolve(response as RegisterResponse))),
+    );
+  const fetchBundle = (credential: string, digest: string) =>
+    new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const stream = client.fetchBundle(create(FetchBundleRequestSchema, { digest }), withCredential(credential));
+      stream.on('data', (chunk: BundleChunk) => chunks.push(Buffer.from(chunk.data)));
+      stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      stream.on('error', reject);
+    });
+  const digestsOf = async () =>
+    (await ok<{ application: { currentRevision: { clusterDigests: Record<string, string> } | null } }>(`{ application(name: "hello") { currentRevision { clusterDigests } } }`)).application.currentRevision
+      ?.clusterDigests;
+
+  beforeAll(async () => {
+    hub = await startTestHub(kind);
+    const AgentClientClass = grpcClientConstructor(AgentService);
+    client = new AgentClientClass(`127.0.0.1:${hub.hub.grpcPort}`, credentials.createInsecure()) as unknown as AgentClient;
+    repository = await TestGitRepository.create();
+    await repository.commit(
+      { 'apps/hello/kustomization.yaml': 'resources:\n  - configmap.yaml\n', 'apps/hello/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\ndata:\n  cluster: ${cluster.name}\n' },
+      'hello',
+    );
+    await ok(`mutation { createClusterGroup(input: { name: "east", selector: "zone=east", healPolicy: approve }) { name } }`);
+    await ok(`mutation { createClusterGroup(input: { name: "west", selector: "zone=west" }) { name } }`);
+  });
+  afterAll(async () => {
+    client.close();
+    await hub.close();
+    repository.remove();
+  });
+
+  it('registers a cluster once with a bootstrap token and refuses the token afterwards', async () => {
+    const { token, hubPublicKey: key } = await registration('alpha', { zone: 'east' });
+    hubPublicKey = key;
+    await expect(register('capstan_not-a-token')).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: 'the bootstrap token is not valid' });
+    const registered = await register(token);
+    expect(registered.cluster).toBe('alpha');
+    credentialsOf['alpha'] = registered.credential;
+    await expect(register(token)).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringContaining('was already used') });
+    expect(await ok(`{ cluster(name: "alpha") { labels agentVersion kubernetesVersion } }`)).toEqual({ cluster: { labels: { zone: 'east' }, agentVersion: '0.1.0', kubernetesVersion: 'v1.33.0' } });
+    credentialsOf['beta'] = (await register((await registration('beta', { zone: 'west' })).token)).credential;
+  });
+
+  it('refuses an expired bootstrap token', async () => {
+    const { token } = await registration('late', {});
+    await hub.hub.app.get(DataSource).query(`UPDATE cluster_registrations SET expires_at = now() - interval '1 minute' WHERE cluster_name = 'late'`);
+    await expect(register(token)).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringContaining('expired at') });
+  });
+
+  it('answers Hello with the desired state, each bundle digest signed with the hub key', async () => {
+    await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
+    await ok(`mutation { createApplication(input: { name: "hello", source: "fleet", basePath: "apps/hello", prune: true, targets: [{ group: "east" }, { group: "west" }] }) { name } }`);
+    const deadline = Date.now() + 15_000;
+    while (!(await digestsOf())?.['alpha'] && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const digests = (await digestsOf()) ?? {};
+
+    const stream = client.connect(withCredential(credentialsOf['alpha']));
+    const messages: HubMessage[] = [];
+    const desired = new Promise<HubMessage>((resolve, reject) => {
+      stream.on('data', (message: HubMessage) => {
+        messages.push(message);
+        if (message.body.case === 'desiredState') resolve(message);
+      });
+      stream.on('error', reject);
+    });
+    stream.write(create(AgentMessageSchema, { sequence: 1n, body: { case: 'hello', value: { cluster: 'alpha', agentVersion: '0.1.1', kubernetesVersion: 'v1.33.1' } } }));
+    const message = await desired;
+    stream.end();
+    expect(messages[0].body).toMatchObject({ case: 'ack', value: { sequence: 1n } });
+    const applications = message.body.case === 'desiredState' ? message.body.value.applications : [];
+    expect(applications).toHaveLength(1);
+    expect(applications[0]).toMatchObject({ application: 'hello', bundleDigest: digests['alpha'], prune: true, healPolicy: HealPolicy.APPROVE });
+    expect(verify(null, Buffer.from(applications[0].bundleDigest), hubPublicKey, Buffer.from(applications[0].bundleSignature))).toBe(true);
+    expect(verify(null, Buffer.from(digests['beta']), hubPublicKey, Buffer.from(applications[0].bundleSignature))).toBe(false);
+  });
+
+  it('streams a cluster its own bundle, whose content matches the digest', async () => {
+    const digests = (await digestsOf()) ?? {};
+    const json = await fetchBundle(credentialsOf['alpha'], digests['alpha']);
+    expect(`sha256:${createHash('sha256').update(json).digest('hex')}`).toBe(digests['alpha']);
+    expect(JSON.parse(json)).toEqual([{ apiVersion: 'v1', data: { cluster: 'alpha' }, kind: 'ConfigMap', metadata: { name: 'hello' } }]);
+  });
+
+  it("refuses a cluster another cluster's bundle", async () => {
+    const digests = (await digestsOf()) ?? {};
+    expect(digests['alpha']).not.toBe(digests['beta']);
+    await expect(fetchBundle(credentialsOf['alpha'], digests['beta'])).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: `bundle ${digests['beta']} is not assigned to cluster alpha` });
+  });
+
+  it('refuses a revoked credential', async () => {
+    const digests = (await digestsOf()) ?? {};
+    expect(await ok(`mutation { revokeClusterCredentials(cluster: "beta", reason: "decommissioned") }`)).toEqual({ revokeClusterCredentials: 1 });
+    await expect(fetchBundle(credentialsOf['beta'], digests['beta'])).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: 'the credential of cluster beta was revoked' });
+  });
+});

@@ -1,0 +1,32 @@
+import { Args, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { RequiredRole } from '../auth/required-role.decorator';
+import { AgentGrpcServer } from './agent-grpc.server';
+import { ClusterRegistrationDto, CreateClusterRegistrationInput } from './cluster-registration.dto';
+import { RegistrationsService } from './registrations.service';
+
+@Resolver()
+export class AgentGatewayResolver {
+  constructor(
+    private readonly registrations: RegistrationsService,
+    private readonly grpc: AgentGrpcServer,
+  ) {}
+
+  @Mutation(() => ClusterRegistrationDto, { description: 'A one-time, expiring bootstrap token with which an agent registers the cluster' })
+  @RequiredRole('operator')
+  async createClusterRegistration(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterRegistrationInput, @Args('reason', { nullable: true }) reason?: string) {
+    const registration = await this.registrations.createRegistration(principal, { name: input.name, labels: input.labels ?? {}, ttlMinutes: input.ttlMinutes ?? 60 }, reason);
+    return {
+      ...registration,
+      hubPublicKey: this.grpc.signer.publicKeyPem,
+      agentCommand: `npx capstan agent --hub HUB_HOST:${this.grpc.port} --token ${registration.token} --kubeconfig KUBECONFIG`,
+    };
+  }
+
+  @Mutation(() => Int, { description: "Revokes a cluster's agent credentials; returns how many were revoked" })
+  @RequiredRole('operator')
+  revokeClusterCredentials(@CurrentPrincipal() principal: Principal, @Args('cluster') cluster: string, @Args('reason', { nullable: true }) reason?: string) {
+    return this.registrations.revokeCredentials(principal, cluster, reason);
+  }
+}

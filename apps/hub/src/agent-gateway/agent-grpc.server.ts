@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { canonicalJson, type JsonValue } from '@capstan/manifest';
+import { ClusterEntity, RenderedBundleEntity } from '@capstan/persistence';
+import {
+  type AgentMessage,
+  AgentService,
+  type BundleChunk,
+  BundleChunkSchema,
+  type FetchBundleRequest,
+  grpcServiceDefinition,
+  HealPolicy,
+  type HubMessage,
+  HubMessageSchema,
+  maxMessageBytes,
+  type RegisterRequest,
+  type RegisterResponse,
+  RegisterResponseSchema,
+} from '@capstan/proto';
+import { type handleBidiStreamingCall, type handleServerStreamingCall, type handleUnaryCall, type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
+import { DataSource } from 'typeorm';
+import type { HubConfig } from '../config/hub-config';
+import { HUB_CONFIG } from '../config/hub-config.module';
+import { type ApplicationDesiredState, DesiredStateService } from './desired-state.service';
+import { BundleSigner, servingCertificate } from './hub-keys';
+import { AgentAuthError, RegistrationsService } from './registrations.service';
+
+const bundleChunkBytes = 64 * 1024;
+
+type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
+const healPolicies: Record<ApplicationDesiredState['healPolicy'], HealPolicy> = { auto: HealPolicy.AUTO, approve: HealPolicy.APPROVE, alert: HealPolicy.ALERT };
+
+function refusal(code: status, details: string): Partial<ServiceError> {
+  return { code, details };
+}
+
+function bearer(metadata: Metadata): string | null {
+  const value = metadata.get('authorization')[0];
+  const match = typeof value === 'string' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
+  return match ? match[1] : null;
+}
+
+/** The gRPC API agents dial out to: Register, Connect, FetchBundle. TLS unless configured insecure. */
+@Injectable()
+export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AgentGrpcServer.name);
+  private readonly server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_send_message_length': maxMessageBytes });
+  readonly signer: BundleSigner;
+  private boundPort = 0;
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly dataSource: DataSource,
+    private readonly registrations: RegistrationsService,
+    private readonly desiredState: DesiredStateService,
+  ) {
+    this.signer = BundleSigner.fromStateDir(config.stateDir);
+  }
+
+  /** The port agents connect to. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.server.addService(grpcServiceDefinition(AgentService), { register: this.register, connect: this.connect, fetchBundle: this.fetchBundle });
+    const credentials = this.config.grpcInsecure
+      ? ServerCredentials.createInsecure()
+      : (() => {
+          const certificate = servingCertificate(this.config.stateDir);
+          return ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(certificate.cert), private_key: Buffer.from(certificate.key) }], false);
+        })();
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${this.config.host}:${this.config.grpcPort}`, credentials, (error, port) => (error ? reject(error) : resolve(port))),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private readonly register: handleUnaryCall<RegisterRequest, RegisterResponse> = (call, callback) => {
+    this.registrations.register(call.request.bootstrapToken, { agentVersion: call.request.agentVersion, kubernetesVersion: call.request.kubernetesVersion }).then(
+      (registered) => callback(null, create(RegisterResponseSchema, registered)),
+      (error: unknown) => callback(this.toStatus(error, 'register')),
+    );
+  };
+
+  private readonly fetchBundle: handleServerStreamingCall<FetchBundleRequest, BundleChunk> = (call) => {
+    const fail = (error: unknown) => call.emit('error', this.toStatus(error, 'fetch a bundle'));
+    this.authenticate(call.metadata)
+      .then(async (cluster) => {
+        const digest = call.request.digest;
+        if (!(await this.desiredState.bundleAssigned(cluster, digest))) {
+          throw Object.assign(new Error(`bundle ${digest} is not assigned to cluster ${cluster.name}`), { grpcCode: status.PERMISSION_DENIED });
+        }
+        const bundle = await this.dataSource.getRepository(RenderedBundleEntity).findOneByOrFail({ digest });
+        const bytes = Buffer.from(canonicalJson(bundle.objects as JsonValue), 'utf8');
+        for (let offset = 0; offset < bytes.length || offset === 0; offset += bundleChunkBytes) {
+          const end = Math.min(offset + bundleChunkBytes, bytes.length);
+          call.write(create(BundleChunkSchema, { data: bytes.subarray(offset, end), last: end >= bytes.length }));
+          if (end >= bytes.length) break;
+        }
+        call.end();
+      })
+      .catch(fail);
+  };
+
+  private readonly connect: handleBidiStreamingCall<AgentMessage, HubMessage> = (call) => {
+    let sequence = 0n;
+    const send = (body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence: ++sequence, body }));
+    this.authenticate(call.metadata).then(
+      (cluster) => {
+        call.on('data', (message: AgentMessage) => {
+          this.handleAgentMessage(cluster, message, send).catch((error: unknown) => {
+            this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
+            call.emit('error', this.toStatus(error, 'handle a message'));
+          });
+        });
+        call.on('end', () => call.end());
+      },
+      (error: unknown) => call.emit('error', this.toStatus(error, 'connect')),
+    );
+  };
+
+  private async handleAgentMessage(cluster: ClusterEntity, message: AgentMessage, send: (body: HubMessageBody) => void): Promise<void> {
+    if (message.body.case !== 'ack') send({ case: 'ack', value: { sequence: message.sequence } });
+    const clusters = this.dataSource.getRepository(ClusterEntity);
+    switch (message.body.case) {
+      case 'hello': {
+        const hello = message.body.value;
+        await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
+        const applications = await this.desiredState.forCluster(cluster);
+        send({
+          case: 'desiredState',
+          value: {
+            applications: applications.map((state) => ({
+              application: state.application,
+              revision: state.revisionId,
+              commitSha: state.commitSha,
+              bundleDigest: state.bundleDigest,
+              bundleSignature: this.signer.sign(state.bundleDigest),
+              prune: state.prune,
+              healPolicy: healPolicies[state.healPolicy],
+            })),
+          },
+        });
+        return;
+      }
+      case 'heartbeat':
+        await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async authenticate(metadata: Metadata): Promise<ClusterEntity> {
+    const credential = bearer(metadata);
+    if (!credential) throw new AgentAuthError('missing "authorization: Bearer <cluster credential>" metadata');
+    return this.registrations.authenticate(credential);
+  }
+
+  private toStatus(error: unknown, what: string): Partial<ServiceError> {
+    if (error instanceof AgentAuthError) return refusal(status.UNAUTHENTICATED, error.message);
+    const code = (error as { grpcCode?: status }).grpcCode;
+    if (code !== undefined) return refusal(code, (error as Error).message);
+    this.logger.error(`could not ${what}: ${(error as Error).stack ?? String(error)}`);
+    return refusal(status.INTERNAL, `the hub could not ${what}`);
+  }
+}
