@@ -25,6 +25,7 @@ module.exports = [
             { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:proto'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:testing'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:feature'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:feature', 'type:testing'] },
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared'] },
             { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared'] },
@@ -33,6 +34,16 @@ module.exports = [
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // End-to-end specs run the hub and agents together, across the scopes the rest keeps apart.
+    files: ['apps/hub/src/**/*.e2e.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, depConstraints: [{ sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared', 'scope:agent'] }] },
+      ],
     },
   },
   {

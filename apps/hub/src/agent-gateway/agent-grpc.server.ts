@@ -21,6 +21,8 @@ import { type handleBidiStreamingCall, type handleServerStreamingCall, type hand
 import { DataSource } from 'typeorm';
 import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
+import { ClusterStatusService } from './cluster-status.service';
 import { type ApplicationDesiredState, DesiredStateService } from './desired-state.service';
 import { BundleSigner, servingCertificate } from './hub-keys';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
@@ -47,12 +49,17 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private readonly server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_send_message_length': maxMessageBytes });
   readonly signer: BundleSigner;
   private boundPort = 0;
+  /** Open sessions by cluster name: how to push a new desired state at once. */
+  private readonly sessions = new Map<string, Set<() => Promise<void>>>();
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly dataSource: DataSource,
     private readonly registrations: RegistrationsService,
     private readonly desiredState: DesiredStateService,
+    private readonly events: DesiredStateEvents,
+    private readonly statuses: ClusterStatusService,
   ) {
     this.signer = BundleSigner.fromStateDir(config.stateDir);
   }
@@ -63,6 +70,9 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = this.events.onChanged((clusters) => {
+      for (const cluster of clusters) for (const push of this.sessions.get(cluster) ?? []) push().catch((error: Error) => this.logger.warn(`could not push desired state to ${cluster}: ${error.message}`));
+    });
     this.server.addService(grpcServiceDefinition(AgentService), { register: this.register, connect: this.connect, fetchBundle: this.fetchBundle });
     const credentials = this.config.grpcInsecure
       ? ServerCredentials.createInsecure()
@@ -76,6 +86,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 
@@ -111,6 +122,12 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     const send = (body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence: ++sequence, body }));
     this.authenticate(call.metadata).then(
       (cluster) => {
+        const push = () => this.sendDesiredState(cluster, send);
+        const sessions = this.sessions.get(cluster.name) ?? new Set();
+        sessions.add(push);
+        this.sessions.set(cluster.name, sessions);
+        call.on('close', () => sessions.delete(push));
+        call.on('cancelled', () => sessions.delete(push));
         call.on('data', (message: AgentMessage) => {
           this.handleAgentMessage(cluster, message, send).catch((error: unknown) => {
             this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
@@ -130,29 +147,37 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       case 'hello': {
         const hello = message.body.value;
         await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
-        const applications = await this.desiredState.forCluster(cluster);
-        send({
-          case: 'desiredState',
-          value: {
-            applications: applications.map((state) => ({
-              application: state.application,
-              revision: state.revisionId,
-              commitSha: state.commitSha,
-              bundleDigest: state.bundleDigest,
-              bundleSignature: this.signer.sign(state.bundleDigest),
-              prune: state.prune,
-              healPolicy: healPolicies[state.healPolicy],
-            })),
-          },
-        });
+        await this.sendDesiredState(cluster, send);
         return;
       }
       case 'heartbeat':
         await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
         return;
+      case 'status':
+        await this.statuses.record(cluster, message.body.value);
+        await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
+        return;
       default:
         return;
     }
+  }
+
+  private async sendDesiredState(cluster: ClusterEntity, send: (body: HubMessageBody) => void): Promise<void> {
+    const applications = await this.desiredState.forCluster(cluster);
+    send({
+      case: 'desiredState',
+      value: {
+        applications: applications.map((state) => ({
+          application: state.application,
+          revision: state.revisionId,
+          commitSha: state.commitSha,
+          bundleDigest: state.bundleDigest,
+          bundleSignature: this.signer.sign(state.bundleDigest),
+          prune: state.prune,
+          healPolicy: healPolicies[state.healPolicy],
+        })),
+      },
+    });
   }
 
   private async authenticate(metadata: Metadata): Promise<ClusterEntity> {

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AuditService } from '../audit/audit.service';
 import type { CommitInfo } from '../sources/git/git-mirror';
 import { ApplicationRenderer, type RenderedApplication } from './application-renderer';
+import { DesiredStateEvents } from './desired-state-events';
 
 /** What rendering one commit did: whether any revision was new, and the errors of those that failed. */
 export interface CommitRenderResult {
@@ -25,6 +26,7 @@ export class RenderPipelineService {
     private readonly dataSource: DataSource,
     private readonly renderer: ApplicationRenderer,
     private readonly audit: AuditService,
+    private readonly events: DesiredStateEvents,
   ) {}
 
   async renderCommit(source: SourceEntity, commit: CommitInfo, tree: string): Promise<CommitRenderResult> {
@@ -43,6 +45,11 @@ export class RenderPipelineService {
         if (rendered.ok) await this.recordRendered(manager, application, commit, rendered.result);
         else await this.recordFailed(manager, application, commit, rendered.error);
       });
+      if (rendered.ok) {
+        // Clusters that lost the application must hear of it too.
+        const previous = application.currentRevisionId ? await this.dataSource.getRepository(RevisionEntity).findOneBy({ id: application.currentRevisionId }) : null;
+        this.events.changed([...new Set([...Object.keys(previous?.clusterDigests ?? {}), ...Object.keys(rendered.result.clusterDigests)])]);
+      }
       if (!rendered.ok) {
         errors.push(`application ${application.name}: ${rendered.error}`);
         this.logger.warn(`commit ${commit.sha} of source ${source.name} failed to render for application ${application.name}: ${rendered.error}`);

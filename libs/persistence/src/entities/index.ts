@@ -2,6 +2,7 @@ export * from './api-token.entity';
 export * from './application-target.entity';
 export * from './application.entity';
 export * from './audit-entry.entity';
+export * from './cluster-application-status.entity';
 export * from './cluster-credential.entity';
 export * from './cluster-group.entity';
 export * from './cluster-registration.entity';

@@ -1,6 +1,7 @@
 import { GitSourcesAndBundles1795397145968 } from './1795397145968-git-sources-and-bundles';
 import { InitialSchema1795396055555 } from './1795396055555-initial-schema';
 import { ClusterRegistration1795399444300 } from './1795399444300-cluster-registration';
+import { ClusterApplicationStatuses1795399833994 } from './1795399833994-cluster-application-statuses';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994];

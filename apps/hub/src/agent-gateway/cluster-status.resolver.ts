@@ -1,0 +1,54 @@
+import { Field, GraphQLISODateTime, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import type { ClusterEntity } from '@capstan/persistence';
+import { ClusterDto } from '../clusters/cluster.dto';
+import { ClusterStatusService } from './cluster-status.service';
+
+@ObjectType('ChangeSetEntry', { description: 'What an apply did to one object' })
+export class ChangeSetEntryDto {
+  @Field({ description: 'Kind/namespace/name' })
+  subject: string;
+
+  @Field({ description: 'created, configured, unchanged, deleted, skipped or failed' })
+  action: string;
+
+  @Field({ description: "Why it was skipped or failed, in the API server's words" })
+  message: string;
+}
+
+@ObjectType('ClusterApplicationStatus', { description: 'What the agent last reported for one application on its cluster' })
+export class ClusterApplicationStatusDto {
+  @Field()
+  application: string;
+
+  @Field({ description: 'Synced, OutOfSync or Failed' })
+  syncState: string;
+
+  @Field()
+  bundleDigest: string;
+
+  @Field(() => String, { nullable: true })
+  error: string | null;
+
+  @Field(() => [ChangeSetEntryDto], { description: 'The ChangeSet of the last apply' })
+  changeSet: ChangeSetEntryDto[];
+
+  @Field(() => GraphQLISODateTime)
+  reportedAt: Date;
+}
+
+@Resolver(() => ClusterDto)
+export class ClusterStatusResolver {
+  constructor(private readonly statuses: ClusterStatusService) {}
+
+  @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per application: the last status its agent reported', complexity: 5 })
+  async applications(@Parent() cluster: ClusterEntity): Promise<ClusterApplicationStatusDto[]> {
+    return (await this.statuses.forCluster(cluster.id)).map((status) => ({
+      application: status.application?.name ?? '',
+      syncState: status.syncState,
+      bundleDigest: status.bundleDigest,
+      error: status.error,
+      changeSet: status.changeSet,
+      reportedAt: status.reportedAt,
+    }));
+  }
+}

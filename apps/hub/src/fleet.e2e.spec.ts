@@ -1,0 +1,116 @@
+import { once } from 'node:events';
+import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
+import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import { testDatabaseKinds } from '@capstan/persistence';
+import { KubeConfig } from '@kubernetes/client-node';
+import { generateKeyPairSync } from 'node:crypto';
+import { TestGitRepository } from './testing/git-repository';
+import { startTestHub, type TestHub } from './testing/test-hub';
+
+const manifests = {
+  'apps/shop/kustomization.yaml': 'namespace: shop\nresources:\n  - namespace.yaml\n  - settings.yaml\n  - legacy.yaml\n',
+  'apps/shop/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+  'apps/shop/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  cluster: ${cluster.name}\n  mode: fast\n',
+  'apps/shop/legacy.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\ndata:\n  old: "true"\n',
+};
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) => {
+  let hub: TestHub;
+  let kubeSim: KubeSimServer;
+  let repository: TestGitRepository;
+  const agents: Agent[] = [];
+
+  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await hub.graphql<T>(query, variables);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data as T;
+  };
+  const startAgent = async (cluster: string, labels: Record<string, string>, hubPublicKey?: string) => {
+    kubeSim.addCluster(cluster);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
+    const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation($name: String!, $labels: StringMap) { createClusterRegistration(input: { name: $name, labels: $labels }) { token hubPublicKey } }`,
+      { name: cluster, labels },
+    );
+    const agent = new Agent({
+      ...defaultAgentOptions(),
+      hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true },
+      hubPublicKey: hubPublicKey ?? registration.hubPublicKey,
+      bootstrapToken: registration.token,
+      kubeConfig,
+    });
+    agents.push(agent);
+    await agent.start();
+    return agent;
+  };
+  const configMap = (cluster: string, name: string) => kubeSim.cluster(cluster).findObject({ apiVersion: 'v1', kind: 'ConfigMap', name, namespace: 'shop' });
+
+  beforeAll(async () => {
+    hub = await startTestHub(kind);
+    kubeSim = new KubeSimServer();
+    await kubeSim.start();
+    repository = await TestGitRepository.create();
+    await repository.commit(manifests, 'shop');
+    await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
+    await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
+    await ok(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, targets: [{ group: "prod" }] }) { name } }`);
+  });
+  afterAll(async () => {
+    await Promise.all(agents.map((agent) => agent.stop()));
+    await hub.close();
+    await kubeSim.stop();
+    repository.remove();
+  });
+
+  it('brings a registered cluster to what git says and reports the ChangeSet', async () => {
+    await startAgent('eu-1', { env: 'prod' });
+    await until(() => configMap('eu-1', 'settings') !== undefined);
+    expect(configMap('eu-1', 'settings')).toMatchObject({ data: { cluster: 'eu-1', mode: 'fast' } });
+    await until(async () => (await ok<{ cluster: { applications: unknown[] } }>(`{ cluster(name: "eu-1") { applications { application } } }`)).cluster.applications.length > 0);
+    const { cluster } = await ok<{ cluster: { applications: Array<{ application: string; syncState: string; changeSet: Array<{ subject: string; action: string }> }> } }>(
+      `{ cluster(name: "eu-1") { applications { application syncState changeSet { subject action } } } }`,
+    );
+    expect(cluster.applications[0]).toMatchObject({ application: 'shop', syncState: 'Synced' });
+    expect(cluster.applications[0].changeSet).toEqual(
+      expect.arrayContaining([
+        { subject: 'Namespace/shop', action: 'created' },
+        { subject: 'ConfigMap/shop/settings', action: 'created' },
+        { subject: 'ConfigMap/shop/legacy', action: 'created' },
+      ]),
+    );
+  });
+
+  it('pushes a new commit to the connected agent at once, pruning what left git but never what Capstan did not create', async () => {
+    kubeSim.cluster('eu-1').createObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hand-made', namespace: 'shop' }, data: {} }, { fieldManager: 'kubectl-create' });
+    const sha = await repository.commit(
+      { 'apps/shop/legacy.yaml': null, 'apps/shop/kustomization.yaml': 'namespace: shop\nresources:\n  - namespace.yaml\n  - settings.yaml\n', 'apps/shop/settings.yaml': manifests['apps/shop/settings.yaml'].replace('fast', 'slow') },
+      'Drop legacy, go slow',
+    );
+    expect((await ok<{ syncSource: { status: string; commitSha: string } }>(`mutation { syncSource(name: "fleet") { status commitSha } }`)).syncSource).toEqual({ status: 'synced', commitSha: sha });
+    await until(() => configMap('eu-1', 'settings')?.['data'] !== undefined && (configMap('eu-1', 'settings')?.['data'] as Record<string, string>)['mode'] === 'slow');
+    await until(() => configMap('eu-1', 'legacy') === undefined);
+    expect(configMap('eu-1', 'hand-made')).toBeDefined();
+  });
+
+  it('refuses a bundle whose signature does not verify and applies nothing', async () => {
+    const wrongKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const agent = await startAgent('eu-2', { env: 'prod' }, wrongKey);
+    const refused = once(agent, 'refused');
+    // The cluster joined after the last render: the next commit renders it in.
+    await repository.commit({ 'apps/shop/README.md': 'shop\n' }, 'Touch');
+    await ok(`mutation { syncSource(name: "fleet") { status } }`);
+    const [application, reason] = (await refused) as [string, string];
+    expect(application).toBe('shop');
+    expect(reason).toMatch(/does not verify with the hub's public key/);
+    expect(kubeSim.cluster('eu-2').findObject({ apiVersion: 'v1', kind: 'Namespace', name: 'shop' })).toBeUndefined();
+  });
+});

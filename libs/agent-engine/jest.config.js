@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'agent-engine',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,3 @@
+export * from './agent';
+export * from './bundle-verification';
+export * from './hub-client';

@@ -1,0 +1,54 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { ApplicationEntity } from './application.entity';
+import { ClusterEntity } from './cluster.entity';
+
+export const syncStates = ['Synced', 'OutOfSync', 'Failed'] as const;
+export type SyncStateName = (typeof syncStates)[number];
+
+/** One change an apply made, as the agent reported it. */
+export interface ChangeSetEntryRecord {
+  subject: string;
+  action: string;
+  message: string;
+}
+
+/** The last status an agent reported for one application on its cluster. */
+@Entity({ name: 'cluster_application_statuses' })
+@Unique('uq_cluster_application_statuses', ['clusterId', 'applicationId'])
+export class ClusterApplicationStatusEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'cluster_id', type: 'uuid' })
+  clusterId: string;
+
+  @ManyToOne(() => ClusterEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'cluster_id' })
+  cluster?: ClusterEntity;
+
+  @Column({ name: 'application_id', type: 'uuid' })
+  applicationId: string;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity;
+
+  @Column({ name: 'revision_id', type: 'uuid', nullable: true })
+  revisionId: string | null;
+
+  @Column({ name: 'bundle_digest', type: 'varchar', length: 71 })
+  bundleDigest: string;
+
+  @Column({ name: 'sync_state', type: 'varchar', length: 16 })
+  syncState: SyncStateName;
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  /** The ChangeSet of the last apply. */
+  @Column({ name: 'change_set', type: 'jsonb', default: () => "'[]'" })
+  changeSet: ChangeSetEntryRecord[];
+
+  @Column({ name: 'reported_at', type: 'timestamptz' })
+  reportedAt: Date;
+}
