@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
 import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
@@ -99,6 +103,38 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     await until(() => configMap('eu-1', 'settings')?.['data'] !== undefined && (configMap('eu-1', 'settings')?.['data'] as Record<string, string>)['mode'] === 'slow');
     await until(() => configMap('eu-1', 'legacy') === undefined);
     expect(configMap('eu-1', 'hand-made')).toBeDefined();
+  });
+
+  it('runs as `npx capstan agent`, keeping the credential it registered with', async () => {
+    kubeSim.addCluster('eu-3');
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-agent-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, buildKubeconfig([{ name: 'eu-3', server: kubeSim.clusterUrl('eu-3') }]));
+    const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation { createClusterRegistration(input: { name: "eu-3", labels: { env: "prod" } }) { token hubPublicKey } }`,
+    );
+    writeFileSync(join(dir, 'hub.pub'), registration.hubPublicKey);
+    const repositoryRoot = join(__dirname, '../../..');
+    const child = spawn(
+      process.execPath,
+      [join(repositoryRoot, 'apps/cli/bin/capstan.js'), 'agent', '--hub', `127.0.0.1:${hub.hub.grpcPort}`, '--insecure', '--token', registration.token, '--hub-public-key', join(dir, 'hub.pub'), '--kubeconfig', kubeconfig, '--credential-file', join(dir, 'credential')],
+      { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await repository.commit({ 'apps/shop/README.md': 'shop, now with eu-3\n' }, 'Render eu-3 in');
+      await until(() => output.includes('agent connected'));
+      await ok(`mutation { syncSource(name: "fleet") { status } }`);
+      await until(() => /shop: .*ConfigMap\/shop\/settings created/.test(output));
+      expect(configMap('eu-3', 'settings')).toMatchObject({ data: { cluster: 'eu-3' } });
+      expect(readFileSync(join(dir, 'credential'), 'utf8')).toMatch(/^capstan_\S+\n$/);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bundle whose signature does not verify and applies nothing', async () => {

@@ -20,7 +20,7 @@ export class AgentGatewayResolver {
     return {
       ...registration,
       hubPublicKey: this.grpc.signer.publicKeyPem,
-      agentCommand: `npx capstan agent --hub HUB_HOST:${this.grpc.port} --token ${registration.token} --kubeconfig KUBECONFIG`,
+      agentCommand: `npx capstan agent --hub HUB_HOST:${this.grpc.port} --token ${registration.token} --hub-public-key hub.pub --kubeconfig KUBECONFIG`,
     };
   }
 

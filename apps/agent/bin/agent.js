@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+require('../../../tools/register');
+require('../src/main').main(process.argv);

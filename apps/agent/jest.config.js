@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'agent',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
