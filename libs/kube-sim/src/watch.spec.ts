@@ -9,7 +9,7 @@ interface Seen {
 }
 
 /** Watches `path` until `count` events arrived (or the stream ended) and returns them. */
-async function collect(config: k8s.KubeConfig, path: string, query: Record<string, unknown>, count: number, trigger: () => Promise<unknown> = async () => undefined): Promise<Seen[]> {
+async function collect(config: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, count: number, trigger: () => Promise<unknown> = async () => undefined): Promise<Seen[]> {
   const seen: Seen[] = [];
   let request: AbortController | undefined;
   const done = new Promise<void>((resolve, reject) => {
