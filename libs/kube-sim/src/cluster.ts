@@ -78,12 +78,13 @@ export class SimulatedCluster {
   ) {
     this.store = new ObjectStore(options.historySize ?? 10_000);
     for (const type of this.types.all()) this.typeByGroupResource.set(groupResource(type), type);
-    let hostOctets = 0;
+    let allocatedIPs = 0;
     let nodePorts = 0;
+    // 10.96.0.1 first, as the `kubernetes` Service has it on a real cluster.
     this.allocators = {
       clusterIP: () => {
-        hostOctets++;
-        return `10.96.${Math.floor(hostOctets / 250)}.${(hostOctets % 250) + 1}`;
+        const index = allocatedIPs++;
+        return `10.96.${Math.floor(index / 250)}.${(index % 250) + 1}`;
       },
       nodePort: () => 30000 + (nodePorts++ % 2768),
     };

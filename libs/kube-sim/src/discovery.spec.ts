@@ -44,7 +44,7 @@ describe('discovery, representations and serving', () => {
     const apps = await get('/openapi/v3/apis/apps/v1');
     const path = apps.body.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'];
     expect(path.patch['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
-    expect(path.parameters.map((parameter: any) => parameter.name)).toContain('fieldValidation');
+    expect(path.patch.parameters.map((parameter: any) => parameter.name)).toContain('fieldValidation');
   });
 
   it('prints Tables for kubectl get', async () => {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { DeleteOptions, ListOptions, PropagationPolicy, SimulatedCluster, WriteOptions } from './cluster';
 import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, versionInfo } from './discovery';
-import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, StatusError } from './errors';
+import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, StatusError, unsupportedMediaType } from './errors';
 import { isPlainObject, type JsonObject } from './json';
 import { openApiDocument, openApiIndex } from './openapi';
 import { patchTypeOf } from './patch';
@@ -83,6 +83,8 @@ function representationOf(accept: string | undefined): Representation {
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {
+  // Typed Go clients (`kubectl create configmap`, `kubectl run`) send protobuf; only JSON and YAML are simulated.
+  if (contentType?.startsWith('application/vnd.kubernetes.protobuf')) throw unsupportedMediaType(contentType);
   if (!text.trim()) throw badRequest('the request body is empty');
   try {
     return JSON.parse(text);

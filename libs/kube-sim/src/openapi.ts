@@ -25,14 +25,17 @@ export function openApiIndex(registry: ResourceTypeRegistry, prefix: string): Js
 
 const queryParameter = (name: string, type = 'string') => ({ name, in: 'query', schema: { type }, uniqueItems: true });
 const writeParameters = [queryParameter('dryRun'), queryParameter('fieldManager'), queryParameter('fieldValidation'), queryParameter('pretty')];
+const readParameters = [queryParameter('pretty')];
 
 function schemaName(type: ResourceType): string {
   return type.definedBy ? `${type.group.split('.').reverse().join('.')}.${type.version}.${type.kind}` : `io.k8s.api.${type.group.split('.')[0] || 'core'}.${type.version}.${type.kind}`;
 }
 
-function operation(type: ResourceType, action: string, verb: string): JsonObject {
+// Query parameters sit on each operation, where kubectl looks for `fieldValidation`.
+function operation(type: ResourceType, action: string, verb: string, parameters: JsonObject[]): JsonObject {
   return {
     operationId: `${verb}${type.kind}`,
+    parameters,
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': { group: type.group, version: type.version, kind: type.kind },
     responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName(type)}` } } } } },
@@ -49,17 +52,17 @@ export function openApiDocument(registry: ResourceTypeRegistry, group: string, v
     const base = `/${documentPath(type)}${type.namespaced ? '/namespaces/{namespace}' : ''}/${type.resource}`;
     const pathParameters = [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, ...(type.namespaced ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string' } }] : [])];
     paths[base] = {
-      get: operation(type, 'list', 'list'),
-      post: operation(type, 'post', 'create'),
-      delete: operation(type, 'deletecollection', 'deleteCollection'),
-      parameters: [...pathParameters.slice(1), ...writeParameters],
+      get: operation(type, 'list', 'list', readParameters),
+      post: operation(type, 'post', 'create', writeParameters),
+      delete: operation(type, 'deletecollection', 'deleteCollection', writeParameters),
+      parameters: pathParameters.slice(1),
     };
     paths[`${base}/{name}`] = {
-      get: operation(type, 'get', 'read'),
-      put: operation(type, 'put', 'replace'),
-      patch: operation(type, 'patch', 'patch'),
-      delete: operation(type, 'delete', 'delete'),
-      parameters: [...pathParameters, ...writeParameters, queryParameter('force', 'boolean')],
+      get: operation(type, 'get', 'read', readParameters),
+      put: operation(type, 'put', 'replace', writeParameters),
+      patch: operation(type, 'patch', 'patch', [...writeParameters, queryParameter('force', 'boolean')]),
+      delete: operation(type, 'delete', 'delete', writeParameters),
+      parameters: pathParameters,
     };
     const properties: JsonObject = {
       apiVersion: { type: 'string' },

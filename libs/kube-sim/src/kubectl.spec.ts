@@ -1,0 +1,190 @@
+/**
+ * The same behaviours through the reference kubectl (1.33): if kubectl cannot tell the simulator
+ * from a real API server, neither can a user. Skipped, saying why, where kubectl is unavailable.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { KubeSimServer } from './server';
+
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tools/ is plain Node outside the Nx graph; the reference kubectl lives there
+const kubectl: { path: string | null; reason: string | null } = require('../../../tools/reference-binaries').referenceBinary('kubectl');
+if (!kubectl.path) console.log(`kube-sim kubectl suite skipped: ${kubectl.reason}`);
+const describeWithKubectl = kubectl.path ? describe : describe.skip;
+
+const run = promisify(execFile);
+
+describeWithKubectl('the simulator through kubectl', () => {
+  let server: KubeSimServer;
+  let directory: string;
+  let environment: NodeJS.ProcessEnv;
+
+  /** Runs kubectl; resolves with stdout, or with the exit code and stderr when it fails. */
+  const kube = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await run(kubectl.path!, args, { env: environment });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+  const manifest = (name: string, text: string): string => {
+    const path = join(directory, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const deploymentYaml = (name: string, image: string, replicas = 2) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels: {app: ${name}, suite: kubectl}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: app
+        image: ${image}
+        ports: [{containerPort: 80}]
+`;
+
+  beforeAll(async () => {
+    server = new KubeSimServer({ controllers: { readyDelayMs: 50, progressDeadlineMs: 300 } });
+    await server.start(0);
+    server.addCluster('kubectl');
+    directory = mkdtempSync(join(tmpdir(), 'kube-sim-kubectl-'));
+    await server.writeKubeconfig(join(directory, 'kubeconfig'));
+    environment = { PATH: process.env.PATH, HOME: directory, KUBECONFIG: join(directory, 'kubeconfig'), KUBECACHEDIR: join(directory, 'cache') };
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('reports the server version', async () => {
+    const { stdout } = await kube('version', '-o', 'json');
+    expect(JSON.parse(stdout).serverVersion).toMatchObject({ major: '1', minor: '33' });
+  });
+
+  it('applies server-side, and re-applying leaves the object untouched', async () => {
+    const file = manifest('web.yaml', deploymentYaml('web', 'nginx:1.27'));
+    expect(await kube('apply', '--server-side', '-f', file)).toMatchObject({ code: 0, stdout: 'deployment.apps/web serverside-applied\n' });
+    const before = (await kube('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout;
+    await kube('apply', '--server-side', '-f', file);
+    expect((await kube('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout).toBe(before);
+  });
+
+  it('waits for a rollout and for the Available condition', async () => {
+    expect(await kube('rollout', 'status', 'deploy/web', '--timeout=20s')).toMatchObject({ code: 0, stdout: expect.stringContaining('deployment "web" successfully rolled out') });
+    expect(await kube('wait', '--for=condition=Available', 'deploy/web', '--timeout=20s')).toMatchObject({ code: 0, stdout: 'deployment.apps/web condition met\n' });
+  });
+
+  it('lists by label as YAML with the fields a real server defaults', async () => {
+    const { stdout } = await kube('get', 'deploy', '-l', 'suite=kubectl', '-o', 'yaml');
+    expect(stdout).toContain('kind: List');
+    expect(stdout).toContain('progressDeadlineSeconds: 600');
+    expect(stdout).toContain('terminationMessagePolicy: File');
+  });
+
+  it('patches with merge, JSON and strategic merge patches', async () => {
+    expect((await kube('patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"replicas":3}}')).stdout).toBe('deployment.apps/web patched\n');
+    expect((await kube('patch', 'deploy', 'web', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]')).stdout).toBe('deployment.apps/web patched\n');
+    await kube('patch', 'deploy', 'web', '--type', 'strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}}}');
+    const { stdout } = await kube('get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].image}');
+    expect(stdout).toBe('4 app nginx:1.28');
+    expect((await kube('patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"replicas":4}}')).stdout).toBe('deployment.apps/web patched (no change)\n');
+  });
+
+  it('refuses a server-side apply over fields kubectl-patch took, until forced', async () => {
+    const file = join(directory, 'web.yaml');
+    const conflict = await kube('apply', '--server-side', '-f', file);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('Apply failed with 2 conflicts: conflicts with "kubectl-patch" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="app"].image');
+    expect((await kube('apply', '--server-side', '--force-conflicts', '-f', file)).code).toBe(0);
+    const { stdout } = await kube('get', 'deploy', 'web', '--show-managed-fields', '-o', 'jsonpath={.spec.replicas} {range .metadata.managedFields[*]}{.manager}/{.operation} {end}');
+    expect(stdout).toBe('2 kubectl/Apply kube-controller-manager/Update ');
+  });
+
+  it('scales through the scale subresource', async () => {
+    expect((await kube('scale', 'deploy/web', '--replicas=5')).stdout).toBe('deployment.apps/web scaled\n');
+    expect((await kube('rollout', 'status', 'deploy/web', '--timeout=20s')).code).toBe(0);
+    expect((await kube('get', 'deploy', 'web', '-o', 'jsonpath={.status.availableReplicas}')).stdout).toBe('5');
+  });
+
+  it('reports a rollout of a broken image as failed', async () => {
+    await kube('apply', '--server-side', '-f', manifest('broken.yaml', deploymentYaml('broken', 'example.com/broken:1')));
+    const { code, stderr } = await kube('rollout', 'status', 'deploy/broken', '--timeout=20s');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('deployment "broken" exceeded its progress deadline');
+  });
+
+  it('prints tables with the columns kubectl shows for the kind', async () => {
+    const { stdout } = await kube('get', 'deploy', 'web');
+    expect(stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(stdout).toMatch(/^web\s+5\/5\s+5\s+5\s+\d+s$/m);
+  });
+
+  it('streams changes with get --watch', async () => {
+    const file = manifest('watched.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, labels: {watched: "yes"}}\ndata: {a: b}\n');
+    const watcher = spawn(kubectl.path!, ['get', 'configmaps', '-l', 'watched=yes', '--watch', '-o', 'name'], { env: environment });
+    const lines: string[] = [];
+    const seen = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => lines.length >= count && resolve();
+        watcher.stdout.on('data', (chunk: Buffer) => {
+          lines.push(...chunk.toString().split('\n').filter(Boolean));
+          check();
+        });
+        check();
+      });
+    await kube('create', '-f', file);
+    await seen(1);
+    await kube('label', 'configmap', 'watched', 'extra=yes');
+    await seen(2);
+    watcher.kill();
+    expect(lines.slice(0, 2)).toEqual(['configmap/watched', 'configmap/watched']);
+  });
+
+  it('deletes and waits until the object is gone', async () => {
+    expect((await kube('delete', 'deploy', 'web')).stdout).toBe('deployment.apps "web" deleted\n');
+    const { code, stderr } = await kube('get', 'deploy', 'web');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('Error from server (NotFound): deployments.apps "web" not found');
+  });
+
+  it('serves custom resources once their CRD is Established, with their printer columns', async () => {
+    const crd = manifest(
+      'crd.yaml',
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns: [{name: Size, type: integer, jsonPath: .spec.size}]
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+`,
+    );
+    expect((await kube('apply', '--server-side', '-f', crd)).code).toBe(0);
+    expect((await kube('wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=20s')).code).toBe(0);
+    expect((await kube('apply', '--server-side', '-f', manifest('widget.yaml', 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n'))).code).toBe(0);
+    const { stdout } = await kube('get', 'wg');
+    expect(stdout).toMatch(/^NAME\s+SIZE\s+AGE\nw1\s+3\s+\d+s\n$/);
+    expect((await kube('delete', 'crd', 'widgets.example.com')).code).toBe(0);
+    expect((await kube('get', 'widgets.example.com')).code).not.toBe(0);
+  });
+});
