@@ -105,6 +105,53 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     expect(configMap('eu-1', 'hand-made')).toBeDefined();
   });
 
+  describe('when someone changes a managed object behind git’s back', () => {
+    const settingsRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'shop' };
+    const mode = () => (configMap('eu-1', 'settings')?.['data'] as Record<string, string> | undefined)?.['mode'];
+    type DriftView = { application: string; subject: string; status: string; fields: Array<{ path: string; desired: string; live: string; changedBy: string }> };
+    const drifts = async () => (await ok<{ cluster: { drift: DriftView[] } }>(`{ cluster(name: "eu-1") { drift { application subject status fields { path desired live changedBy } } } }`)).cluster.drift;
+    const setHealPolicy = (policy: string) => ok(`mutation { updateApplication(input: { name: "shop", healPolicy: ${policy} }) { name } }`);
+
+    it('heals at once under the auto policy', async () => {
+      const healed = once(agents[0], 'healed');
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'hacked' } });
+      await healed;
+      await until(() => mode() === 'slow');
+      const log = await ok<{ auditLog: { edges: Array<{ node: { action: string; summary: { fields: DriftView['fields'] } } }> } }>(
+        `{ auditLog(targetName: "eu-1", action: "drift.detect") { edges { node { action summary } } } }`,
+      );
+      // The only drift so far: git's own changes (a new revision, a prune) are never drift.
+      expect(log.auditLog.edges.map((edge) => edge.node.summary.fields)).toEqual([[{ path: 'data.mode', desired: '"slow"', live: '"hacked"', changedBy: 'kubectl-edit' }]]);
+      await until(async () => (await drifts()).length === 0);
+    });
+
+    it('recreates a deleted object under the auto policy', async () => {
+      kubeSim.cluster('eu-1').deleteObject(settingsRef);
+      await until(() => mode() === 'slow');
+    });
+
+    it('holds drift under the approve policy until someone approves the heal', async () => {
+      await setHealPolicy('approve');
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'manual-fix' } });
+      await until(async () => (await drifts()).some((drift) => drift.status === 'held'));
+      expect(await drifts()).toEqual([
+        { application: 'shop', subject: 'ConfigMap/shop/settings', status: 'held', fields: [{ path: 'data.mode', desired: '"slow"', live: '"manual-fix"', changedBy: 'kubectl-edit' }] },
+      ]);
+      expect(mode()).toBe('manual-fix');
+      expect(await ok(`mutation { approveHeal(cluster: "eu-1", application: "shop", reason: "revert the manual fix") }`)).toEqual({ approveHeal: 1 });
+      await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+    });
+
+    it('only reports drift under the alert policy', async () => {
+      await setHealPolicy('alert');
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'left-alone' } });
+      await until(async () => (await drifts()).some((drift) => drift.status === 'alerted'));
+      expect(mode()).toBe('left-alone');
+      await setHealPolicy('auto');
+    });
+  });
+
   it('runs as `npx capstan agent`, keeping the credential it registered with', async () => {
     kubeSim.addCluster('eu-3');
     const dir = mkdtempSync(join(tmpdir(), 'capstan-agent-'));

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { identityOf, type JsonObject } from '@capstan/manifest';
-import { applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, ResourceManager } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ChangeAction, type HubMessage, SyncState } from '@capstan/proto';
+import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
+import { detectDrift } from '@capstan/diff';
+import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, ResourceManager, watchKind } from '@capstan/kube';
+import { AgentMessageSchema, type ApplicationDesiredState, ChangeAction, type HealInstruction, type HubMessage, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { HubClient, type HubEndpoint } from './hub-client';
@@ -38,6 +39,21 @@ const changeActions: Record<ChangeSetEntry['action'], ChangeAction> = {
   failed: ChangeAction.FAILED,
 };
 
+/** Identity as a map key; versions of one kind are the same object. */
+function objectKey(id: ObjectIdentity): string {
+  return `${id.group}|${formatIdentity(id)}`;
+}
+
+function toProtoChangeSet(changeSet: ChangeSet) {
+  return {
+    entries: changeSet.entries.map((entry) => ({
+      object: { group: entry.object.group, version: entry.object.version, kind: entry.object.kind, namespace: entry.object.namespace, name: entry.object.name },
+      action: changeActions[entry.action],
+      message: entry.message ?? '',
+    })),
+  };
+}
+
 type AgentMessageBody = MessageInitShape<typeof AgentMessageSchema>['body'];
 
 /**
@@ -60,6 +76,12 @@ export class Agent extends EventEmitter {
   /** Digest applied per application: a repeated desired state changes nothing. */
   private readonly applied = new Map<string, string>();
   private work: Promise<void> = Promise.resolve();
+  /** What git says each managed object should be, by object key, with its application. */
+  private readonly desired = new Map<string, { application: string; object: JsonObject }>();
+  /** Watches by `apiVersion|kind|namespace`, each stopped with its function. */
+  private readonly watches = new Map<string, Promise<() => void>>();
+  /** The drift last reported per object, so an unchanged drift is not reported again. */
+  private readonly reportedDrift = new Map<string, string>();
 
   constructor(private readonly options: AgentOptions) {
     super();
@@ -86,6 +108,7 @@ export class Agent extends EventEmitter {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stream?.cancel();
+    for (const stop of this.watches.values()) (await stop.catch(() => () => undefined))();
     await this.work;
     this.hub.close();
   }
@@ -123,13 +146,19 @@ export class Agent extends EventEmitter {
 
   private onHubMessage(message: HubMessage): void {
     if (message.body.case !== 'ack') this.send({ case: 'ack', value: { sequence: message.sequence } });
+    if (message.body.case === 'heal') {
+      const instruction = message.body.value;
+      this.work = this.work.then(() => this.heal(instruction)).catch((error: unknown) => {
+        this.emit('failed', instruction.application, error instanceof Error ? error.message : String(error));
+      });
+    }
     if (message.body.case === 'desiredState') {
       const applications = message.body.value.applications;
       // Desired states are handled one after another, in the order they came.
       this.work = this.work
         .then(() => this.converge(applications))
         .catch((error: unknown) => {
-          this.emit('error', error);
+          this.emit('failed', '', error instanceof Error ? error.message : String(error));
         });
     }
   }
@@ -141,9 +170,13 @@ export class Agent extends EventEmitter {
         verifyBundleSignature(state.bundleDigest, state.bundleSignature, this.options.hubPublicKey);
         const json = await this.hub.fetchBundle(this.credential as string, state.bundleDigest);
         verifyBundleContent(state.bundleDigest, json);
-        const changeSet = await this.apply(state, JSON.parse(json) as JsonObject[]);
+        const objects = JSON.parse(json) as JsonObject[];
+        // The new desired state is what watch events are judged against from here on, before the apply makes them.
+        this.setDesired(state.application, objects);
+        const changeSet = await this.apply(state, objects);
         const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
         if (failed.length === 0) this.applied.set(state.application, state.bundleDigest);
+        await this.watchKinds(objects);
         this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ')}` : '');
         this.emit('synced', state.application, changeSet);
       } catch (error) {
@@ -166,6 +199,66 @@ export class Agent extends EventEmitter {
     return { entries: [...applied.entries, ...(pruned?.entries ?? [])] };
   }
 
+  /** Replaces what git says of the application's objects; objects it no longer has are no longer watched for drift. */
+  private setDesired(application: string, objects: JsonObject[]): void {
+    for (const [key, entry] of this.desired) if (entry.application === application) this.desired.delete(key);
+    for (const object of objects) this.desired.set(objectKey(identityOf(object)), { application, object });
+  }
+
+  /** Watches the kinds of these objects from now on, to see drift as it happens. */
+  private async watchKinds(objects: JsonObject[]): Promise<void> {
+    for (const object of objects) {
+      const id = identityOf(object);
+      const apiVersion = String(object['apiVersion']);
+      const watchKey = `${apiVersion}|${id.kind}|${id.namespace}`;
+      if (this.watches.has(watchKey)) continue;
+      this.watches.set(watchKey, watchKind(this.resources, { apiVersion, kind: id.kind, namespace: id.namespace }, (type, live) => this.onObjectEvent(type, live as unknown as JsonObject)));
+    }
+    await Promise.all(this.watches.values());
+  }
+
+  private onObjectEvent(type: string, live: JsonObject): void {
+    const key = objectKey(identityOf(live));
+    const entry = this.desired.get(key);
+    if (!entry) return;
+    const drift = detectDrift(entry.object, type === 'DELETED' ? null : live);
+    const signature = drift ? JSON.stringify([drift.deleted, drift.fields.map((field) => [field.path, field.live])]) : '';
+    if (this.reportedDrift.get(key) === signature || (!drift && !this.reportedDrift.has(key))) return;
+    if (!drift) {
+      this.reportedDrift.delete(key);
+      return;
+    }
+    this.reportedDrift.set(key, signature);
+    this.emit('drift', entry.application, drift);
+    this.send({
+      case: 'drift',
+      value: {
+        application: entry.application,
+        object: { ...drift.object },
+        objectDeleted: drift.deleted,
+        observedAtUnixMs: BigInt(Date.now()),
+        fields: drift.fields.map((field) => ({ path: field.path, desiredJson: JSON.stringify(field.desired), liveJson: field.live === undefined ? '' : JSON.stringify(field.live), changedBy: field.changedBy ?? '' })),
+      },
+    });
+  }
+
+  /** Carries out a heal instruction from the hub: re-applies the objects it names, as git says they should be. */
+  private async heal(instruction: HealInstruction): Promise<void> {
+    if (instruction.action.case !== 'reapply') return;
+    const objects = instruction.action.value.objects
+      .map((ref) => this.desired.get(objectKey({ group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name })))
+      .filter((entry): entry is { application: string; object: JsonObject } => entry !== undefined)
+      .map((entry) => entry.object);
+    const changeSet = await applyAll(this.resources, objects);
+    for (const object of objects) this.reportedDrift.delete(objectKey(identityOf(object)));
+    const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
+    this.emit('healed', instruction.application, changeSet);
+    this.send({
+      case: 'healResult',
+      value: { instructionId: instruction.instructionId, application: instruction.application, changeSet: toProtoChangeSet(changeSet), error: failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ') },
+    });
+  }
+
   private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string): void {
     this.send({
       case: 'status',
@@ -176,13 +269,7 @@ export class Agent extends EventEmitter {
         sync: error ? SyncState.FAILED : SyncState.SYNCED,
         error,
         observedAtUnixMs: BigInt(Date.now()),
-        lastChangeSet: {
-          entries: changeSet.entries.map((entry) => ({
-            object: { group: entry.object.group, version: entry.object.version, kind: entry.object.kind, namespace: entry.object.namespace, name: entry.object.name },
-            action: changeActions[entry.action],
-            message: entry.message ?? '',
-          })),
-        },
+        lastChangeSet: toProtoChangeSet(changeSet),
       },
     });
   }

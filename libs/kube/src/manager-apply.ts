@@ -1,5 +1,5 @@
-import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
-import { PatchStrategy } from '@kubernetes/client-node';
+import { canonicalJson, formatIdentity, identityOf, type JsonObject, type JsonValue, type ObjectIdentity } from '@capstan/manifest';
+import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { apiMessageOf, statusCodeOf } from './api-errors';
 import type { ChangeSet, ChangeSetEntry } from './change-set';
 import { waitForReady } from './manager-wait';
@@ -37,16 +37,33 @@ async function applyOne(manager: ResourceManager, object: JsonObject): Promise<C
   const identity = identityOf(object);
   const subject = formatIdentity(identity);
   try {
+    const apply = (dryRun?: 'All') => manager.client.patch(asKubernetesObject(object), undefined, dryRun, manager.options.fieldManager, true, PatchStrategy.ServerSideApply);
     const before = await manager.client.read(referenceTo(identity)).catch((error: unknown) => {
       if (statusCodeOf(error) === 404) return null;
       throw error;
     });
-    const after = await manager.client.patch(asKubernetesObject(object), undefined, undefined, manager.options.fieldManager, true, PatchStrategy.ServerSideApply);
-    const action = before === null ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
-    return { object: identity, subject, action };
+    if (before === null) {
+      await apply();
+      return { object: identity, subject, action: 'created' };
+    }
+    // A dry run says what the apply would make; comparing it with the object (not resourceVersions,
+    // which controllers' status writes also bump) tells an unchanged object from a configured one.
+    if (sameContent(await apply('All'), before)) return { object: identity, subject, action: 'unchanged' };
+    await apply();
+    return { object: identity, subject, action: 'configured' };
   } catch (error) {
     return { object: identity, subject, action: 'failed', message: apiMessageOf(error) };
   }
+}
+
+/** Whether two versions of an object hold the same content, leaving aside what the server writes itself. */
+function sameContent(a: KubernetesObject, b: KubernetesObject): boolean {
+  const content = (object: KubernetesObject) => {
+    const { status: _status, metadata = {}, ...rest } = object as KubernetesObject & { status?: unknown };
+    const { resourceVersion: _version, managedFields: _managed, generation: _generation, ...meta } = metadata;
+    return canonicalJson({ ...rest, metadata: meta } as unknown as JsonValue);
+  };
+  return content(a) === content(b);
 }
 
 function skipped(identity: ObjectIdentity, message: string): ChangeSetEntry {

@@ -1,4 +1,18 @@
-import { type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { type KubeConfig, KubernetesObjectApi, type V1APIResource } from '@kubernetes/client-node';
+
+/** The object API, plus the kind-to-resource discovery it does anyway, which watches need. */
+export class DiscoveringObjectApi extends KubernetesObjectApi {
+  static forConfig(kubeConfig: KubeConfig): DiscoveringObjectApi {
+    const client = kubeConfig.makeApiClient(DiscoveringObjectApi);
+    client.setDefaultNamespace(kubeConfig);
+    return client;
+  }
+
+  /** The API resource serving `kind` (its plural name and whether it is namespaced). */
+  resourceFor(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
 
 /** How the resource manager writes to a cluster. */
 export interface ResourceManagerOptions {
@@ -19,12 +33,12 @@ export function defaultResourceManagerOptions(): ResourceManagerOptions {
  * (`manager-apply.ts`, `manager-delete.ts`, `manager-wait.ts`) and take the manager as context.
  */
 export class ResourceManager {
-  readonly client: KubernetesObjectApi;
+  readonly client: DiscoveringObjectApi;
 
   constructor(
-    kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeConfig,
     readonly options: ResourceManagerOptions = defaultResourceManagerOptions(),
   ) {
-    this.client = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.client = DiscoveringObjectApi.forConfig(kubeConfig);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { canonicalJson, type JsonValue } from '@capstan/manifest';
-import { ClusterEntity, RenderedBundleEntity } from '@capstan/persistence';
+import { ClusterEntity, type DriftEntity, RenderedBundleEntity } from '@capstan/persistence';
 import {
   type AgentMessage,
   AgentService,
@@ -23,6 +23,7 @@ import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { ClusterStatusService } from './cluster-status.service';
+import { DriftService } from './drift.service';
 import { type ApplicationDesiredState, DesiredStateService } from './desired-state.service';
 import { BundleSigner, servingCertificate } from './hub-keys';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
@@ -31,6 +32,11 @@ const bundleChunkBytes = 64 * 1024;
 
 type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
 const healPolicies: Record<ApplicationDesiredState['healPolicy'], HealPolicy> = { auto: HealPolicy.AUTO, approve: HealPolicy.APPROVE, alert: HealPolicy.ALERT };
+
+/** Re-apply the drifted object as git says it should be; the instruction carries the drift's id. */
+function healInstruction(drift: DriftEntity): HubMessageBody {
+  return { case: 'heal', value: { instructionId: drift.id, application: drift.application?.name ?? '', action: { case: 'reapply', value: { objects: [drift.objectRef] } } } };
+}
 
 function refusal(code: status, details: string): Partial<ServiceError> {
   return { code, details };
@@ -51,6 +57,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private boundPort = 0;
   /** Open sessions by cluster name: how to push a new desired state at once. */
   private readonly sessions = new Map<string, Set<() => Promise<void>>>();
+  /** How to send a message to each connected cluster's agent. */
+  private readonly senders = new Map<string, (body: HubMessageBody) => void>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -60,6 +68,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     private readonly desiredState: DesiredStateService,
     private readonly events: DesiredStateEvents,
     private readonly statuses: ClusterStatusService,
+    private readonly drifts: DriftService,
   ) {
     this.signer = BundleSigner.fromStateDir(config.stateDir);
   }
@@ -123,6 +132,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     this.authenticate(call.metadata).then(
       (cluster) => {
         const push = () => this.sendDesiredState(cluster, send);
+        this.senders.set(cluster.name, send);
+        call.on('close', () => this.senders.get(cluster.name) === send && this.senders.delete(cluster.name));
         const sessions = this.sessions.get(cluster.name) ?? new Set();
         sessions.add(push);
         this.sessions.set(cluster.name, sessions);
@@ -153,6 +164,19 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       case 'heartbeat':
         await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
         return;
+      case 'drift': {
+        const report = message.body.value;
+        const policy = (await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert';
+        const drift = await this.drifts.record(cluster, report, policy);
+        if (drift && policy === 'auto') {
+          await this.drifts.markInstructed(drift);
+          send(healInstruction(drift));
+        }
+        return;
+      }
+      case 'healResult':
+        await this.drifts.healed(cluster, message.body.value.instructionId, message.body.value.error);
+        return;
       case 'status':
         await this.statuses.record(cluster, message.body.value);
         await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
@@ -160,6 +184,14 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       default:
         return;
     }
+  }
+
+  /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */
+  sendHeal(clusterName: string, drifts: readonly DriftEntity[]): boolean {
+    const send = this.senders.get(clusterName);
+    if (!send) return false;
+    for (const drift of drifts) send(healInstruction(drift));
+    return true;
   }
 
   private async sendDesiredState(cluster: ClusterEntity, send: (body: HubMessageBody) => void): Promise<void> {

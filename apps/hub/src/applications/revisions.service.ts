@@ -39,7 +39,9 @@ export class RevisionsService {
   async diff(applicationName: string, clusterName: string, from: string, to: string): Promise<ObjectChange[]> {
     const application = await this.application(applicationName);
     await this.cluster(clusterName);
-    const [before, after] = await Promise.all([this.bundleAt(application, clusterName, from, 'from'), this.bundleAt(application, clusterName, to, 'to')]);
+    // One after the other, so a bad `from` is the error reported even when `to` is bad too.
+    const before = await this.bundleAt(application, clusterName, from, 'from');
+    const after = await this.bundleAt(application, clusterName, to, 'to');
     return diffBundles(before, after);
   }
 

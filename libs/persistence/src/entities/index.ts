@@ -7,6 +7,7 @@ export * from './cluster-credential.entity';
 export * from './cluster-group.entity';
 export * from './cluster-registration.entity';
 export * from './cluster.entity';
+export * from './drift.entity';
 export * from './policies';
 export * from './rendered-bundle.entity';
 export * from './revision.entity';

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { formatIdentity } from '@capstan/manifest';
+import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus, type HealPolicy } from '@capstan/persistence';
+import type { DriftReport } from '@capstan/proto';
+import { DataSource, In } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+
+const openStatuses: DriftStatus[] = ['healing', 'held', 'alerted'];
+const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', approve: 'held', alert: 'alerted' };
+
+/** Records the drift agents report and decides, by heal policy, whether it is healed, held or only alerted. */
+@Injectable()
+export class DriftService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Records a report; one open drift per object, updated while it lasts. Returns it, or null for an unknown application. */
+  async record(cluster: ClusterEntity, report: DriftReport, policy: HealPolicy): Promise<DriftEntity | null> {
+    const application = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ name: report.application });
+    if (!application || !report.object) return null;
+    const ref = report.object;
+    const subject = formatIdentity({ kind: ref.kind, namespace: ref.namespace, name: ref.name });
+    return this.dataSource.transaction(async (manager) => {
+      const drifts = manager.getRepository(DriftEntity);
+      const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openStatuses) });
+      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: new Date(Number(report.observedAtUnixMs) || Date.now()) });
+      drift.objectRef = { group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+      drift.objectDeleted = report.objectDeleted;
+      drift.fields = report.fields.map((field) => ({ path: field.path, desired: field.desiredJson, live: field.liveJson, changedBy: field.changedBy }));
+      await drifts.save(drift);
+      drift.application = application;
+      await this.audit.record(manager, {
+        actor: `agent/${cluster.name}`,
+        action: 'drift.detect',
+        targetType: 'Cluster',
+        targetName: cluster.name,
+        summary: { application: application.name, object: subject, deleted: report.objectDeleted, fields: drift.fields, policy },
+      });
+      return drift;
+    });
+  }
+
+  async markInstructed(drift: DriftEntity): Promise<void> {
+    await this.dataSource.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healing', instructedAt: new Date() });
+  }
+
+  /** An agent finished a heal instruction (whose id is the drift's). */
+  async healed(cluster: ClusterEntity, instructionId: string, error: string): Promise<void> {
+    const drift = await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id });
+    if (!drift) return;
+    await this.dataSource.transaction(async (manager) => {
+      if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt: new Date() });
+      await this.audit.record(manager, { actor: `agent/${cluster.name}`, action: error ? 'heal.fail' : 'heal.complete', targetType: 'Cluster', targetName: cluster.name, summary: { object: drift.subject, error } });
+    });
+  }
+
+  /** Open drifts of a cluster, newest first. */
+  openDrifts(clusterId: string): Promise<DriftEntity[]> {
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: In(openStatuses) }, relations: { application: true }, order: { detectedAt: 'DESC' } });
+  }
+
+  /** Drifts of a cluster's application held for approval. */
+  held(clusterId: string, applicationName: string): Promise<DriftEntity[]> {
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: 'held', application: { name: applicationName } }, relations: { application: true } });
+  }
+}
