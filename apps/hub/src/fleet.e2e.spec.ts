@@ -84,6 +84,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       `{ cluster(name: "eu-1") { applications { application syncState changeSet { subject action } } } }`,
     );
     expect(cluster.applications[0]).toMatchObject({ application: 'shop', syncState: 'Synced' });
+    expect(await ok(`{ cluster(name: "eu-1") { connected } }`)).toEqual({ cluster: { connected: true } });
     expect(cluster.applications[0].changeSet).toEqual(
       expect.arrayContaining([
         { subject: 'Namespace/shop', action: 'created' },
@@ -123,6 +124,12 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       // The only drift so far: git's own changes (a new revision, a prune) are never drift.
       expect(log.auditLog.edges.map((edge) => edge.node.summary.fields)).toEqual([[{ path: 'data.mode', desired: '"slow"', live: '"hacked"', changedBy: 'kubectl-edit' }]]);
       await until(async () => (await drifts()).length === 0);
+      const [cycle] = (await ok<{ cluster: { driftHistory: Array<{ status: string; detectedAt: string; instructedAt: string; healedAt: string }> } }>(
+        `{ cluster(name: "eu-1") { driftHistory(first: 1) { status detectedAt instructedAt healedAt } } }`,
+      )).cluster.driftHistory;
+      expect(cycle.status).toBe('healed');
+      expect(Date.parse(cycle.detectedAt)).toBeLessThanOrEqual(Date.parse(cycle.instructedAt));
+      expect(Date.parse(cycle.instructedAt)).toBeLessThanOrEqual(Date.parse(cycle.healedAt));
     });
 
     it('recreates a deleted object under the auto policy', async () => {

@@ -36,9 +36,17 @@ export class ClusterApplicationStatusDto {
   reportedAt: Date;
 }
 
+/** An agent that has not been heard from for this long (three heartbeats) counts as disconnected. */
+export const connectionDeadlineMs = 30_000;
+
 @Resolver(() => ClusterDto)
 export class ClusterStatusResolver {
   constructor(private readonly statuses: ClusterStatusService) {}
+
+  @ResolveField(() => Boolean, { description: `Whether its agent was heard from in the last ${connectionDeadlineMs / 1000} seconds` })
+  connected(@Parent() cluster: ClusterEntity): boolean {
+    return cluster.lastSeenAt !== null && Date.now() - cluster.lastSeenAt.getTime() < connectionDeadlineMs;
+  }
 
   @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per application: the last status its agent reported', complexity: 5 })
   async applications(@Parent() cluster: ClusterEntity): Promise<ClusterApplicationStatusDto[]> {

@@ -45,6 +45,9 @@ export class DriftDto {
   @Field(() => GraphQLISODateTime)
   detectedAt: Date;
 
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the hub told the agent to heal it' })
+  instructedAt: Date | null;
+
   @Field(() => GraphQLISODateTime, { nullable: true })
   healedAt: Date | null;
 }
@@ -56,6 +59,7 @@ const toDriftDto = (drift: DriftEntity): DriftDto => ({
   fields: drift.fields,
   status: drift.status,
   detectedAt: drift.detectedAt,
+  instructedAt: drift.instructedAt,
   healedAt: drift.healedAt,
 });
 
@@ -71,6 +75,11 @@ export class DriftResolver {
   @ResolveField(() => [DriftDto], { description: 'Drift not yet healed: being healed, held for approval, or alerted', complexity: 5 })
   async drift(@Parent() cluster: ClusterEntity): Promise<DriftDto[]> {
     return (await this.drifts.openDrifts(cluster.id)).map(toDriftDto);
+  }
+
+  @ResolveField(() => [DriftDto], { description: 'Drift of any status, newest first, with when it was seen, instructed and healed', complexity: 10 })
+  async driftHistory(@Parent() cluster: ClusterEntity, @Args('first', { type: () => Int, defaultValue: 20 }) first: number): Promise<DriftDto[]> {
+    return (await this.drifts.history(cluster.id, Math.min(Math.max(first, 1), 500))).map(toDriftDto);
   }
 
   @Mutation(() => Int, { description: 'Heals the drift held for approval on a cluster for an application; returns how many objects are re-applied' })

@@ -61,6 +61,11 @@ export class DriftService {
     return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: In(openStatuses) }, relations: { application: true }, order: { detectedAt: 'DESC' } });
   }
 
+  /** Every drift of a cluster, healed or not, newest first: the drift → instruction → healed cycle with its timings. */
+  history(clusterId: string, limit: number): Promise<DriftEntity[]> {
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId }, relations: { application: true }, order: { detectedAt: 'DESC' }, take: limit });
+  }
+
   /** Drifts of a cluster's application held for approval. */
   held(clusterId: string, applicationName: string): Promise<DriftEntity[]> {
     return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: 'held', application: { name: applicationName } }, relations: { application: true } });
