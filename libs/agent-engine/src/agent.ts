@@ -3,9 +3,10 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
 import { detectDrift } from '@capstan/diff';
 import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, ResourceManager, watchKind } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ChangeAction, type HealInstruction, type HubMessage, SyncState } from '@capstan/proto';
+import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, ChangeAction, type HealInstruction, HealInstructionSchema, HealPolicy, type HubMessage, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
+import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
 import { HubClient, type HubEndpoint } from './hub-client';
 
 export interface AgentOptions {
@@ -38,6 +39,24 @@ const changeActions: Record<ChangeSetEntry['action'], ChangeAction> = {
   skipped: ChangeAction.SKIPPED,
   failed: ChangeAction.FAILED,
 };
+
+function toCached(state: ApplicationDesiredState, bundle: string): CachedDesiredState {
+  return {
+    application: state.application,
+    revision: state.revision,
+    commitSha: state.commitSha,
+    bundleDigest: state.bundleDigest,
+    bundleSignature: Buffer.from(state.bundleSignature).toString('base64'),
+    prune: state.prune,
+    healPolicy: state.healPolicy,
+    bundle,
+  };
+}
+
+function fromCached(entry: CachedDesiredState): ApplicationDesiredState {
+  const { bundle: _bundle, bundleSignature, ...fields } = entry;
+  return create(ApplicationDesiredStateSchema, { ...fields, bundleSignature: Buffer.from(bundleSignature, 'base64') });
+}
 
 /** Identity as a map key; versions of one kind are the same object. */
 function objectKey(id: ObjectIdentity): string {
@@ -76,18 +95,24 @@ export class Agent extends EventEmitter {
   /** Digest applied per application: a repeated desired state changes nothing. */
   private readonly applied = new Map<string, string>();
   private work: Promise<void> = Promise.resolve();
+  private hubAnswered = false;
   /** What git says each managed object should be, by object key, with its application. */
   private readonly desired = new Map<string, { application: string; object: JsonObject }>();
   /** Watches by `apiVersion|kind|namespace`, each stopped with its function. */
   private readonly watches = new Map<string, Promise<() => void>>();
   /** The drift last reported per object, so an unchanged drift is not reported again. */
   private readonly reportedDrift = new Map<string, string>();
+  /** The last desired state per application, as cached in the cluster. */
+  private readonly cached = new Map<string, CachedDesiredState>();
+  private readonly states = new Map<string, ApplicationDesiredState>();
+  private readonly cache: DesiredStateCache;
 
   constructor(private readonly options: AgentOptions) {
     super();
     this.hub = new HubClient(options.hub);
     this.resources = new ResourceManager(options.kubeConfig);
     this.inventories = new InventoryStore(this.resources, options.namespace);
+    this.cache = new DesiredStateCache(this.resources, options.namespace);
     this.credential = options.credential;
   }
 
@@ -100,6 +125,13 @@ export class Agent extends EventEmitter {
       this.options.onCredential?.(registered.credential);
     }
     await this.resources.client.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.options.namespace } }, undefined, undefined, this.resources.options.fieldManager, true, 'application/apply-patch+yaml');
+    // Enforce what the cluster last received before the hub is even reached: it may be away.
+    const cached = await this.cache.readAll();
+    for (const entry of cached) this.cached.set(entry.application, entry);
+    this.work = this.work.then(() => this.converge(cached.map(fromCached))).catch((error: unknown) => {
+      this.emit('failed', '', error instanceof Error ? error.message : String(error));
+    });
+    await this.work;
     await this.connect();
   }
 
@@ -118,6 +150,7 @@ export class Agent extends EventEmitter {
     this.stream = stream;
     stream.on('data', (message: HubMessage) => {
       this.attempts = 0;
+      this.hubAnswered = true;
       this.onHubMessage(message);
     });
     stream.on('error', () => this.reconnectLater());
@@ -132,12 +165,18 @@ export class Agent extends EventEmitter {
   private reconnectLater(): void {
     if (this.stopped || this.reconnectTimer) return;
     this.stream = null;
+    this.hubAnswered = false;
     const ceiling = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** this.attempts++);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.connect().catch(() => this.reconnectLater());
     }, Math.random() * ceiling);
     this.reconnectTimer.unref();
+  }
+
+  /** Whether a session with the hub is open and has answered. */
+  private get connected(): boolean {
+    return this.stream !== null && this.hubAnswered;
   }
 
   private send(body: AgentMessageBody): void {
@@ -163,21 +202,27 @@ export class Agent extends EventEmitter {
     }
   }
 
+  /** Brings every application to its desired state; bundles come from the cache when it holds them, else from the hub. */
   private async converge(applications: readonly ApplicationDesiredState[]): Promise<void> {
     for (const state of applications) {
       if (this.applied.get(state.application) === state.bundleDigest) continue;
       try {
         verifyBundleSignature(state.bundleDigest, state.bundleSignature, this.options.hubPublicKey);
-        const json = await this.hub.fetchBundle(this.credential as string, state.bundleDigest);
+        const cached = this.cached.get(state.application);
+        const json = cached?.bundleDigest === state.bundleDigest ? cached.bundle : await this.hub.fetchBundle(this.credential as string, state.bundleDigest);
         verifyBundleContent(state.bundleDigest, json);
+        const entry = toCached(state, json);
+        this.cached.set(state.application, entry);
+        this.states.set(state.application, state);
+        await this.cache.write(entry);
         const objects = JSON.parse(json) as JsonObject[];
         // The new desired state is what watch events are judged against from here on, before the apply makes them.
         this.setDesired(state.application, objects);
         const changeSet = await this.apply(state, objects);
-        const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
+        const failed = changeSet.entries.filter((change) => change.action === 'failed');
         if (failed.length === 0) this.applied.set(state.application, state.bundleDigest);
         await this.watchKinds(objects);
-        this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ')}` : '');
+        this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '');
         this.emit('synced', state.application, changeSet);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -230,6 +275,14 @@ export class Agent extends EventEmitter {
     }
     this.reportedDrift.set(key, signature);
     this.emit('drift', entry.application, drift);
+    if (!this.connected && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
+      // Cut off from the hub, the agent keeps enforcing under the last policy it received.
+      const object = entry.object;
+      this.work = this.work
+        .then(() => this.heal(create(HealInstructionSchema, { instructionId: '', application: entry.application, action: { case: 'reapply', value: { objects: [{ ...identityOf(object) }] } } })))
+        .catch(() => undefined);
+      return;
+    }
     this.send({
       case: 'drift',
       value: {

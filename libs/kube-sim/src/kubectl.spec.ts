@@ -74,6 +74,8 @@ spec:
   it('applies server-side, and re-applying leaves the object untouched', async () => {
     const file = manifest('web.yaml', deploymentYaml('web', 'nginx:1.27'));
     expect(await kube('apply', '--server-side', '-f', file)).toMatchObject({ code: 0, stdout: 'deployment.apps/web serverside-applied\n' });
+    // Let the controller write its status first: that write changes the resourceVersion too.
+    expect(await kube('rollout', 'status', 'deployment/web', '--timeout=20s')).toMatchObject({ code: 0 });
     const before = (await kube('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout;
     await kube('apply', '--server-side', '-f', file);
     expect((await kube('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout).toBe(before);
