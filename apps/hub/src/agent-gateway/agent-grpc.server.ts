@@ -96,7 +96,10 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
+    // Agents' sessions never end on their own: give calls in flight a moment, then close the rest.
+    const forced = setTimeout(() => this.server.forceShutdown(), 1_000);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    clearTimeout(forced);
   }
 
   private readonly register: handleUnaryCall<RegisterRequest, RegisterResponse> = (call, callback) => {

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
+import type { ChangeSet } from '@capstan/kube';
+import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import { KubeConfig } from '@kubernetes/client-node';
+import { type Hub, startHub } from './hub';
+import { TestGitRepository } from './testing/git-repository';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a hub restarted under connected agents', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'capstan-restart-'));
+  const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
+  let kubeSim: KubeSimServer;
+  let repository: TestGitRepository;
+  let agent: Agent;
+  let hub: Hub;
+
+  const graphql = async (query: string) => {
+    const response = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ query }) });
+    const body = (await response.json()) as { data?: Record<string, never>; errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data as Record<string, never>;
+  };
+
+  afterAll(async () => {
+    await agent?.stop();
+    await hub?.close();
+    await kubeSim.stop();
+    repository.remove();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('sees its agents reconnect and apply nothing twice, with status kept', async () => {
+    const grpcPort = await freePort();
+    const config = { host: '127.0.0.1', port: 0, grpcPort, grpcInsecure: true, stateDir, dataDir: join(stateDir, 'data'), adminToken, logLevel: 'silent' as const };
+    hub = await startHub(config);
+    kubeSim = new KubeSimServer();
+    await kubeSim.start();
+    kubeSim.addCluster('core-1');
+    repository = await TestGitRepository.create();
+    await repository.commit(
+      { 'apps/core/kustomization.yaml': 'resources:\n  - settings.yaml\n', 'apps/core/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: default\ndata:\n  a: "1"\n' },
+      'core',
+    );
+    await graphql(`mutation { createClusterGroup(input: { name: "core", selector: "tier=core" }) { name } }`);
+    const { createClusterRegistration: registration } = (await graphql(`mutation { createClusterRegistration(input: { name: "core-1", labels: { tier: "core" } }) { token hubPublicKey } }`)) as {
+      createClusterRegistration: { token: string; hubPublicKey: string };
+    };
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(buildKubeconfig([{ name: 'core-1', server: kubeSim.clusterUrl('core-1') }]));
+    agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig, reconnectMaxMs: 300 });
+    const applies: ChangeSet[] = [];
+    agent.on('synced', (_application: string, changeSet: ChangeSet) => applies.push(changeSet));
+    await agent.start();
+    await graphql(`mutation { createSource(input: { name: "fleet", url: "${repository.url}", pollIntervalSeconds: 3600 }) { name } }`);
+    await graphql(`mutation { createApplication(input: { name: "core", source: "fleet", basePath: "apps/core", targets: [{ group: "core" }] }) { name } }`);
+    await until(() => applies.length === 1);
+
+    await hub.close();
+    hub = await startHub(config);
+    const status = async () =>
+      ((await graphql(`{ cluster(name: "core-1") { connected applications { application syncState } } }`)) as { cluster: { connected: boolean; applications: unknown[] } }).cluster;
+    // The agent reconnects and says Hello; the hub answers with the same desired state, which changes nothing.
+    await until(async () => (await status()).connected && (await graphql(`{ cluster(name: "core-1") { agentVersion } }`)) !== null);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(applies).toHaveLength(1);
+    expect(await status()).toEqual({ connected: true, applications: [{ application: 'core', syncState: 'Synced' }] });
+
+    // And the restarted hub still reaches it at once with a new revision.
+    await repository.commit({ 'apps/core/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: default\ndata:\n  a: "2"\n' }, 'core v2');
+    await graphql(`mutation { syncSource(name: "fleet") { status } }`);
+    await until(() => (kubeSim.cluster('core-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'core', namespace: 'default' })?.['data'] as Record<string, string>)['a'] === '2');
+    expect(applies).toHaveLength(2);
+  });
+});
