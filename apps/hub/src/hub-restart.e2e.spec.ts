@@ -34,11 +34,11 @@ describe('a hub restarted under connected agents', () => {
   let agent: Agent;
   let hub: Hub;
 
-  const graphql = async (query: string) => {
+  const graphql = async <T = Record<string, unknown>>(query: string): Promise<T> => {
     const response = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ query }) });
-    const body = (await response.json()) as { data?: Record<string, never>; errors?: unknown };
+    const body = (await response.json()) as { data?: unknown; errors?: unknown };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data as Record<string, never>;
+    return body.data as T;
   };
 
   afterAll(async () => {
@@ -62,9 +62,9 @@ describe('a hub restarted under connected agents', () => {
       'core',
     );
     await graphql(`mutation { createClusterGroup(input: { name: "core", selector: "tier=core" }) { name } }`);
-    const { createClusterRegistration: registration } = (await graphql(`mutation { createClusterRegistration(input: { name: "core-1", labels: { tier: "core" } }) { token hubPublicKey } }`)) as {
-      createClusterRegistration: { token: string; hubPublicKey: string };
-    };
+    const { createClusterRegistration: registration } = await graphql<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation { createClusterRegistration(input: { name: "core-1", labels: { tier: "core" } }) { token hubPublicKey } }`,
+    );
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(buildKubeconfig([{ name: 'core-1', server: kubeSim.clusterUrl('core-1') }]));
     agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig, reconnectMaxMs: 300 });
@@ -77,10 +77,9 @@ describe('a hub restarted under connected agents', () => {
 
     await hub.close();
     hub = await startHub(config);
-    const status = async () =>
-      ((await graphql(`{ cluster(name: "core-1") { connected applications { application syncState } } }`)) as { cluster: { connected: boolean; applications: unknown[] } }).cluster;
+    const status = async () => (await graphql<{ cluster: { connected: boolean; applications: unknown[] } }>(`{ cluster(name: "core-1") { connected applications { application syncState } } }`)).cluster;
     // The agent reconnects and says Hello; the hub answers with the same desired state, which changes nothing.
-    await until(async () => (await status()).connected && (await graphql(`{ cluster(name: "core-1") { agentVersion } }`)) !== null);
+    await until(async () => (await status()).connected);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(applies).toHaveLength(1);
     expect(await status()).toEqual({ connected: true, applications: [{ application: 'core', syncState: 'Synced' }] });
