@@ -80,10 +80,10 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     await until(() => configMap('eu-1', 'settings') !== undefined);
     expect(configMap('eu-1', 'settings')).toMatchObject({ data: { cluster: 'eu-1', mode: 'fast' } });
     await until(async () => (await ok<{ cluster: { applications: unknown[] } }>(`{ cluster(name: "eu-1") { applications { application } } }`)).cluster.applications.length > 0);
-    const { cluster } = await ok<{ cluster: { applications: Array<{ application: string; syncState: string; changeSet: Array<{ subject: string; action: string }> }> } }>(
-      `{ cluster(name: "eu-1") { applications { application syncState changeSet { subject action } } } }`,
+    const { cluster } = await ok<{ cluster: { applications: Array<{ application: string; syncState: string; health: string; changeSet: Array<{ subject: string; action: string }> }> } }>(
+      `{ cluster(name: "eu-1") { applications { application syncState health changeSet { subject action } } } }`,
     );
-    expect(cluster.applications[0]).toMatchObject({ application: 'shop', syncState: 'Synced' });
+    expect(cluster.applications[0]).toMatchObject({ application: 'shop', syncState: 'Synced', health: 'Healthy' });
     expect(await ok(`{ cluster(name: "eu-1") { connected } }`)).toEqual({ cluster: { connected: true } });
     expect(cluster.applications[0].changeSet).toEqual(
       expect.arrayContaining([

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
 import { detectDrift } from '@capstan/diff';
-import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, ResourceManager, watchKind } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, ChangeAction, type HealInstruction, HealInstructionSchema, HealPolicy, type HubMessage, SyncState } from '@capstan/proto';
+import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
+import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
+import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, ChangeAction, type HealInstruction, HealInstructionSchema, HealPolicy, HealthStatus as ProtoHealthStatus, type HubMessage, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
@@ -30,6 +31,15 @@ export interface AgentOptions {
 export function defaultAgentOptions(): Pick<AgentOptions, 'namespace' | 'heartbeatIntervalMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'agentVersion'> {
   return { namespace: 'capstan-system', heartbeatIntervalMs: 10_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000, agentVersion: '0.1.0' };
 }
+
+const healthStatuses: Record<HealthStatus, ProtoHealthStatus> = {
+  [HealthStatus.Healthy]: ProtoHealthStatus.HEALTHY,
+  [HealthStatus.Suspended]: ProtoHealthStatus.SUSPENDED,
+  [HealthStatus.Progressing]: ProtoHealthStatus.PROGRESSING,
+  [HealthStatus.Missing]: ProtoHealthStatus.MISSING,
+  [HealthStatus.Degraded]: ProtoHealthStatus.DEGRADED,
+  [HealthStatus.Unknown]: ProtoHealthStatus.UNKNOWN,
+};
 
 const changeActions: Record<ChangeSetEntry['action'], ChangeAction> = {
   created: ChangeAction.CREATED,
@@ -222,7 +232,7 @@ export class Agent extends EventEmitter {
         const failed = changeSet.entries.filter((change) => change.action === 'failed');
         if (failed.length === 0) this.applied.set(state.application, state.bundleDigest);
         await this.watchKinds(objects);
-        this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '');
+        this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '', await this.healthOf(objects));
         this.emit('synced', state.application, changeSet);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -312,7 +322,18 @@ export class Agent extends EventEmitter {
     });
   }
 
-  private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string): void {
+  /** The least healthy of the application's live objects (libs/health judges each by kind). */
+  private async healthOf(objects: readonly JsonObject[]): Promise<Health> {
+    const healths = await Promise.all(
+      objects.map(async (object) => {
+        const live = await this.resources.client.read(referenceTo(identityOf(object))).catch(() => null);
+        return healthOf(live as unknown as KubeObject | null);
+      }),
+    );
+    return worstHealth(healths);
+  }
+
+  private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string, health: Health = { status: HealthStatus.Unknown, message: '' }): void {
     this.send({
       case: 'status',
       value: {
@@ -320,6 +341,7 @@ export class Agent extends EventEmitter {
         revision: state.revision,
         bundleDigest: state.bundleDigest,
         sync: error ? SyncState.FAILED : SyncState.SYNCED,
+        health: { status: healthStatuses[health.status], message: health.message },
         error,
         observedAtUnixMs: BigInt(Date.now()),
         lastChangeSet: toProtoChangeSet(changeSet),

@@ -29,6 +29,12 @@ export class ClusterApplicationStatusDto {
   @Field(() => String, { nullable: true })
   error: string | null;
 
+  @Field({ description: 'Healthy, Progressing, Degraded, Suspended, Missing or Unknown: its least healthy object' })
+  health: string;
+
+  @Field()
+  healthMessage: string;
+
   @Field(() => [ChangeSetEntryDto], { description: 'The ChangeSet of the last apply' })
   changeSet: ChangeSetEntryDto[];
 
@@ -55,6 +61,8 @@ export class ClusterStatusResolver {
       syncState: status.syncState,
       bundleDigest: status.bundleDigest,
       error: status.error,
+      health: status.healthStatus,
+      healthMessage: status.healthMessage,
       changeSet: status.changeSet,
       reportedAt: status.reportedAt,
     }));

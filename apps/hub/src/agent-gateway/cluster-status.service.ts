@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, ClusterApplicationStatusEntity, type ClusterEntity, type SyncStateName } from '@capstan/persistence';
-import { ChangeAction, type StatusReport, SyncState } from '@capstan/proto';
+import { ChangeAction, HealthStatus, type StatusReport, SyncState } from '@capstan/proto';
 import { DataSource } from 'typeorm';
 
 const syncStateNames: Partial<Record<SyncState, SyncStateName>> = { [SyncState.SYNCED]: 'Synced', [SyncState.OUT_OF_SYNC]: 'OutOfSync', [SyncState.FAILED]: 'Failed' };
@@ -12,6 +12,14 @@ const actionNames: Partial<Record<ChangeAction, string>> = {
   [ChangeAction.DELETED]: 'deleted',
   [ChangeAction.SKIPPED]: 'skipped',
   [ChangeAction.FAILED]: 'failed',
+};
+const healthNames: Partial<Record<HealthStatus, string>> = {
+  [HealthStatus.HEALTHY]: 'Healthy',
+  [HealthStatus.SUSPENDED]: 'Suspended',
+  [HealthStatus.PROGRESSING]: 'Progressing',
+  [HealthStatus.MISSING]: 'Missing',
+  [HealthStatus.DEGRADED]: 'Degraded',
+  [HealthStatus.UNKNOWN]: 'Unknown',
 };
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,6 +43,8 @@ export class ClusterStatusService {
         bundleDigest: report.bundleDigest,
         syncState: syncStateNames[report.sync] ?? 'OutOfSync',
         error: report.error || null,
+        healthStatus: healthNames[report.health?.status ?? HealthStatus.UNKNOWN] ?? 'Unknown',
+        healthMessage: report.health?.message ?? '',
         changeSet: (report.lastChangeSet?.entries ?? []).map((entry) => ({
           subject: formatIdentity({ kind: entry.object?.kind ?? '', namespace: entry.object?.namespace ?? '', name: entry.object?.name ?? '' }),
           action: actionNames[entry.action] ?? 'unknown',
@@ -42,7 +52,7 @@ export class ClusterStatusService {
         })),
         reportedAt: new Date(Number(report.observedAtUnixMs) || Date.now()),
       })
-      .orUpdate(['revision_id', 'bundle_digest', 'sync_state', 'error', 'change_set', 'reported_at'], ['cluster_id', 'application_id'])
+      .orUpdate(['revision_id', 'bundle_digest', 'sync_state', 'error', 'health_status', 'health_message', 'change_set', 'reported_at'], ['cluster_id', 'application_id'])
       .execute();
   }
 

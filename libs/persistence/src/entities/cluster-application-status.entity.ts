@@ -45,6 +45,13 @@ export class ClusterApplicationStatusEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
+  /** Healthy, Progressing, Degraded, Suspended, Missing or Unknown: the least healthy of the application's objects. */
+  @Column({ name: 'health_status', type: 'varchar', length: 16, default: 'Unknown' })
+  healthStatus: string;
+
+  @Column({ name: 'health_message', type: 'text', default: '' })
+  healthMessage: string;
+
   /** The ChangeSet of the last apply. */
   @Column({ name: 'change_set', type: 'jsonb', default: () => "'[]'" })
   changeSet: ChangeSetEntryRecord[];

@@ -3,6 +3,7 @@ import { InitialSchema1795396055555 } from './1795396055555-initial-schema';
 import { ClusterRegistration1795399444300 } from './1795399444300-cluster-registration';
 import { ClusterApplicationStatuses1795399833994 } from './1795399833994-cluster-application-statuses';
 import { Drifts1795400214755 } from './1795400214755-drifts';
+import { ApplicationHealth1795401239081 } from './1795401239081-application-health';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081];
