@@ -4,14 +4,8 @@ import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
 import { KubeConfig } from '@kubernetes/client-node';
 import { TestGitRepository } from './testing/git-repository';
 import { startTestHub, type TestHub } from './testing/test-hub';
+import { until } from './testing/wait';
 
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('an agent cut off from the hub', () => {
   let hub: TestHub;

@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPairSync } from 'node:crypto';
 import { TestGitRepository } from './testing/git-repository';
 import { startTestHub, type TestHub } from './testing/test-hub';
+import { until } from './testing/wait';
 
 const manifests = {
   'apps/shop/kustomization.yaml': 'namespace: shop\nresources:\n  - namespace.yaml\n  - settings.yaml\n  - legacy.yaml\n',
@@ -18,13 +19,6 @@ const manifests = {
   'apps/shop/legacy.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\ndata:\n  old: "true"\n',
 };
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) => {
   let hub: TestHub;

@@ -9,6 +9,7 @@ import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
+import { until } from './testing/wait';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -18,13 +19,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('a hub restarted under connected agents', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'capstan-restart-'));

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { testDatabaseKinds } from '@capstan/persistence';
 import { TestGitRepository } from '../testing/git-repository';
 import { startTestHub, type TestHub } from '../testing/test-hub';
+import { eventually } from '../testing/wait';
 
 const exampleFleet = join(__dirname, '../../../../deploy/examples/fleet');
 
@@ -27,14 +28,6 @@ interface Revision {
   clusterDigests: Record<string, string>;
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.each(testDatabaseKinds())('from commit to revision on %s', (kind) => {
   let hub: TestHub;

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { testDatabaseKinds } from '@capstan/persistence';
 import { disposeSigningKey, generateSshSigningKey, TestGitRepository } from '../testing/git-repository';
 import { startTestHub, type TestHub } from '../testing/test-hub';
+import { eventually } from '../testing/wait';
 
 interface SourceStatus {
   lastCommitSha: string | null;
@@ -10,14 +11,6 @@ interface SourceStatus {
   webhookEnabled: boolean;
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.each(testDatabaseKinds())('git sources on %s', (kind) => {
   let hub: TestHub;
