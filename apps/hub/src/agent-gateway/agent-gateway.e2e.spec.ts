@@ -139,9 +139,15 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     await expect(fetchBundle(credentialsOf['alpha'], digests['beta'])).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: `bundle ${digests['beta']} is not assigned to cluster alpha` });
   });
 
-  it('refuses a revoked credential', async () => {
+  it('refuses a revoked credential, and ends the session it has open', async () => {
     const digests = (await digestsOf()) ?? {};
+    const session = client.connect(withCredential(credentialsOf['beta']));
+    const ended = new Promise<ServiceError>((resolve) => session.on('error', resolve));
+    const answered = new Promise((resolve) => session.once('data', resolve));
+    session.write(create(AgentMessageSchema, { sequence: 1n, body: { case: 'hello', value: { cluster: 'beta' } } }));
+    await answered;
     expect(await ok(`mutation { revokeClusterCredentials(cluster: "beta", reason: "decommissioned") }`)).toEqual({ revokeClusterCredentials: 1 });
     await expect(fetchBundle(credentialsOf['beta'], digests['beta'])).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: 'the credential of cluster beta was revoked' });
+    expect(await ended).toMatchObject({ code: status.UNAUTHENTICATED, details: 'the credential of cluster beta was revoked' });
   });
 });

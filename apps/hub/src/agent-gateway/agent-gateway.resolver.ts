@@ -26,7 +26,9 @@ export class AgentGatewayResolver {
 
   @Mutation(() => Int, { description: "Revokes a cluster's agent credentials; returns how many were revoked" })
   @RequiredRole('operator')
-  revokeClusterCredentials(@CurrentPrincipal() principal: Principal, @Args('cluster') cluster: string, @Args('reason', { nullable: true }) reason?: string) {
-    return this.registrations.revokeCredentials(principal, cluster, reason);
+  async revokeClusterCredentials(@CurrentPrincipal() principal: Principal, @Args('cluster') cluster: string, @Args('reason', { nullable: true }) reason?: string) {
+    const revoked = await this.registrations.revokeCredentials(principal, cluster, reason);
+    this.grpc.disconnect(cluster, `the credential of cluster ${cluster} was revoked`);
+    return revoked;
   }
 }

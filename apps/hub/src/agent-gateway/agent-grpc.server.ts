@@ -59,6 +59,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private readonly sessions = new Map<string, Set<() => Promise<void>>>();
   /** How to send a message to each connected cluster's agent. */
   private readonly senders = new Map<string, (body: HubMessageBody) => void>();
+  /** How to end each open session of a cluster, with a status. */
+  private readonly closers = new Map<string, Set<(details: string) => void>>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -136,6 +138,11 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       (cluster) => {
         const push = () => this.sendDesiredState(cluster, send);
         this.senders.set(cluster.name, send);
+        const close = (details: string) => call.emit('error', refusal(status.UNAUTHENTICATED, details));
+        const closers = this.closers.get(cluster.name) ?? new Set();
+        closers.add(close);
+        this.closers.set(cluster.name, closers);
+        call.on('close', () => closers.delete(close));
         call.on('close', () => this.senders.get(cluster.name) === send && this.senders.delete(cluster.name));
         const sessions = this.sessions.get(cluster.name) ?? new Set();
         sessions.add(push);
@@ -187,6 +194,14 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       default:
         return;
     }
+  }
+
+  /** Ends every open session of a cluster, e.g. once its credentials are revoked. */
+  disconnect(clusterName: string, reason: string): void {
+    for (const close of this.closers.get(clusterName) ?? []) close(reason);
+    this.closers.delete(clusterName);
+    this.senders.delete(clusterName);
+    this.sessions.delete(clusterName);
   }
 
   /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */
