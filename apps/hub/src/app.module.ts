@@ -16,6 +16,7 @@ import type { HubConfig } from './config/hub-config';
 import { HubConfigModule } from './config/hub-config.module';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
+import { DesiredStateEventsModule } from './rendering/desired-state-events';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
 import { MetricsService } from './observability/metrics.service';
 import { ObservabilityModule } from './observability/observability.module';
@@ -40,6 +41,7 @@ export class AppModule {
           },
         }),
         HubConfigModule.forRoot(config),
+        DesiredStateEventsModule,
         DatabaseModule.forRoot(config),
         ObservabilityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({

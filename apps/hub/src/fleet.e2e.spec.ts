@@ -144,6 +144,25 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       await until(async () => (await drifts()).length === 0);
     });
 
+    it('leaves alone a field an ignore rule gives to another controller', async () => {
+      await ok(`mutation { updateApplication(input: { name: "shop", healPolicy: auto, ignoreRules: [{ jsonPointer: "/data/mode", kind: "ConfigMap" }] }) { name } }`);
+      await until(async () => {
+        const state = (await ok<{ application: { ignoreRules: unknown[] } }>(`{ application(name: "shop") { ignoreRules { jsonPointer } } }`)).application;
+        return state.ignoreRules.length === 1;
+      });
+      // Give the pushed desired state a moment to arrive, then change an ignored and a watched field.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const healed = once(agents[0], 'healed');
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'autoscaled', cluster: 'renamed' } });
+      await healed;
+      await until(() => (configMap('eu-1', 'settings')?.['data'] as Record<string, string>)['cluster'] === 'eu-1');
+      expect(mode()).toBe('autoscaled');
+      const [last] = (await ok<{ cluster: { driftHistory: Array<{ fields: Array<{ path: string }> }> } }>(`{ cluster(name: "eu-1") { driftHistory(first: 1) { fields { path } } } }`)).cluster.driftHistory;
+      expect(last.fields.map((field) => field.path)).toEqual(['data.cluster']);
+      await ok(`mutation { updateApplication(input: { name: "shop", ignoreRules: [] }) { name } }`);
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'slow' } });
+    });
+
     it('only reports drift under the alert policy', async () => {
       await setHealPolicy('alert');
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'left-alone' } });

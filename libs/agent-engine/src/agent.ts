@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
-import { detectDrift } from '@capstan/diff';
+import { detectDrift, ignoredPointers } from '@capstan/diff';
+import { applyOperation } from 'fast-json-patch';
 import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
 import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
 import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, ChangeAction, type HealInstruction, HealInstructionSchema, HealPolicy, HealthStatus as ProtoHealthStatus, type HubMessage, SyncState } from '@capstan/proto';
@@ -49,6 +50,24 @@ const changeActions: Record<ChangeSetEntry['action'], ChangeAction> = {
   skipped: ChangeAction.SKIPPED,
   failed: ChangeAction.FAILED,
 };
+
+/**
+ * The object without the fields its ignore rules give to other controllers: a heal must not take
+ * them back (server-side apply leaves fields it is not sent to their current owners).
+ */
+function withoutIgnoredFields(object: JsonObject, rules: readonly { jsonPointer: string; group: string; kind: string; namespace: string; name: string }[]): JsonObject {
+  const pointers = ignoredPointers(rules, identityOf(object));
+  if (pointers.length === 0) return object;
+  const copy = structuredClone(object);
+  for (const pointer of pointers) {
+    try {
+      applyOperation(copy, { op: 'remove', path: pointer });
+    } catch {
+      // The object does not set that field: nothing to leave out.
+    }
+  }
+  return copy;
+}
 
 function toCached(state: ApplicationDesiredState, bundle: string): CachedDesiredState {
   return {
@@ -215,6 +234,8 @@ export class Agent extends EventEmitter {
   /** Brings every application to its desired state; bundles come from the cache when it holds them, else from the hub. */
   private async converge(applications: readonly ApplicationDesiredState[]): Promise<void> {
     for (const state of applications) {
+      // Policy and ignore rules may change without the bundle changing.
+      this.states.set(state.application, state);
       if (this.applied.get(state.application) === state.bundleDigest) continue;
       try {
         verifyBundleSignature(state.bundleDigest, state.bundleSignature, this.options.hubPublicKey);
@@ -223,7 +244,6 @@ export class Agent extends EventEmitter {
         verifyBundleContent(state.bundleDigest, json);
         const entry = toCached(state, json);
         this.cached.set(state.application, entry);
-        this.states.set(state.application, state);
         await this.cache.write(entry);
         const objects = JSON.parse(json) as JsonObject[];
         // The new desired state is what watch events are judged against from here on, before the apply makes them.
@@ -276,7 +296,8 @@ export class Agent extends EventEmitter {
     const key = objectKey(identityOf(live));
     const entry = this.desired.get(key);
     if (!entry) return;
-    const drift = detectDrift(entry.object, type === 'DELETED' ? null : live);
+    const ignore = (this.states.get(entry.application)?.ignoreRules ?? []).map((rule) => ({ ...rule }));
+    const drift = detectDrift(entry.object, type === 'DELETED' ? null : live, { ignore });
     const signature = drift ? JSON.stringify([drift.deleted, drift.fields.map((field) => [field.path, field.live])]) : '';
     if (this.reportedDrift.get(key) === signature || (!drift && !this.reportedDrift.has(key))) return;
     if (!drift) {
@@ -311,7 +332,7 @@ export class Agent extends EventEmitter {
     const objects = instruction.action.value.objects
       .map((ref) => this.desired.get(objectKey({ group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name })))
       .filter((entry): entry is { application: string; object: JsonObject } => entry !== undefined)
-      .map((entry) => entry.object);
+      .map((entry) => withoutIgnoredFields(entry.object, this.states.get(entry.application)?.ignoreRules ?? []));
     const changeSet = await applyAll(this.resources, objects);
     for (const object of objects) this.reportedDrift.delete(objectKey(identityOf(object)));
     const failed = changeSet.entries.filter((entry) => entry.action === 'failed');

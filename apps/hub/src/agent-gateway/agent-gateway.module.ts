@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RenderingModule } from '../rendering/rendering.module';
 import { AgentGatewayResolver } from './agent-gateway.resolver';
 import { ClusterStatusResolver } from './cluster-status.resolver';
 import { AgentGrpcServer } from './agent-grpc.server';
@@ -11,7 +10,6 @@ import { RegistrationsService } from './registrations.service';
 
 /** Where agents meet the hub: registration, their gRPC sessions, desired state and bundles. */
 @Module({
-  imports: [RenderingModule],
   providers: [RegistrationsService, DesiredStateService, ClusterStatusService, DriftService, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, DriftResolver],
   exports: [AgentGrpcServer],
 })

@@ -225,6 +225,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
           bundleSignature: this.signer.sign(state.bundleDigest),
           prune: state.prune,
           healPolicy: healPolicies[state.healPolicy],
+          ignoreRules: state.ignoreRules.map((rule) => ({ jsonPointer: rule.jsonPointer, group: rule.group ?? '', kind: rule.kind ?? '', namespace: rule.namespace ?? '', name: rule.name ?? '' })),
         })),
       },
     });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationEntity, type ClusterEntity, type HealPolicy, RevisionEntity } from '@capstan/persistence';
+import { ApplicationEntity, type ClusterEntity, type HealPolicy, type IgnoreRule, RevisionEntity } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { groupContainsCluster } from '../groups/group-membership';
 
@@ -11,6 +11,8 @@ export interface ApplicationDesiredState {
   bundleDigest: string;
   prune: boolean;
   healPolicy: HealPolicy;
+  /** The application's ignore rules, then its group's. */
+  ignoreRules: IgnoreRule[];
 }
 
 /**
@@ -42,6 +44,7 @@ export class DesiredStateService {
         bundleDigest: revision.clusterDigests[cluster.name],
         prune: application.prune,
         healPolicy: group?.healPolicy ?? application.healPolicy,
+        ignoreRules: [...(application.ignoreRules ?? []), ...(group?.ignoreRules ?? [])],
       };
     });
   }

@@ -1,7 +1,8 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { type HealPolicy, healPolicies, type RevisionStatus, type SyncPolicy, syncPolicies } from '@capstan/persistence';
+import { type HealPolicy, healPolicies, type IgnoreRule, type RevisionStatus, type SyncPolicy, syncPolicies } from '@capstan/persistence';
 import { Type } from 'class-transformer';
 import { ArrayUnique, IsBoolean, IsIn, ValidateNested } from 'class-validator';
+import { IgnoreRuleDto, IgnoreRuleInput } from '../common/ignore-rule.dto';
 import { ConnectionType, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import { IsRepositoryPath, IsResourceName, IsVariableMap, Omittable } from '../common/validators';
@@ -56,6 +57,9 @@ export class ApplicationDto {
 
   @Field(() => [ApplicationTargetDto])
   targets: ApplicationTargetDto[];
+
+  @Field(() => [IgnoreRuleDto])
+  ignoreRules: IgnoreRule[];
 
   /** Resolved by `currentRevision`; not a field of its own. */
   currentRevisionId: string | null;
@@ -134,6 +138,12 @@ class ApplicationFieldsInput {
   @Omittable()
   @IsIn(healPolicies)
   healPolicy?: HealPolicy;
+
+  @Field(() => [IgnoreRuleInput], { nullable: true, description: 'Fields other controllers own in this application (the complete list)' })
+  @Omittable()
+  @ValidateNested({ each: true })
+  @Type(() => IgnoreRuleInput)
+  ignoreRules?: IgnoreRuleInput[];
 
   @Field(() => [ApplicationTargetInput], { nullable: true, description: 'The complete list of targets' })
   @Omittable()

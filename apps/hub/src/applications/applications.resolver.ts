@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionDto, RevisionsArgs, UpdateApplicationInput } from './application.dto';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { SourceSyncService } from '../sources/source-sync.service';
 import { ApplicationsService, toApplicationDto } from './applications.service';
 
@@ -12,6 +13,7 @@ export class ApplicationsResolver {
   constructor(
     private readonly applicationsService: ApplicationsService,
     private readonly sync: SourceSyncService,
+    private readonly events: DesiredStateEvents,
   ) {}
 
   @Query(() => ApplicationConnection, { complexity: connectionComplexity })
@@ -50,8 +52,12 @@ export class ApplicationsResolver {
 
   @Mutation(() => ApplicationDto)
   @RequiredRole('operator')
-  updateApplication(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.applicationsService.update(principal, name, changes, reason);
+  async updateApplication(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
+    const application = await this.applicationsService.update(principal, name, changes, reason);
+    // Policies and ignore rules travel with the desired state: tell the clusters running it.
+    const revision = await this.applicationsService.currentRevision(application);
+    this.events.changed(Object.keys(revision?.clusterDigests ?? {}));
+    return application;
   }
 
   @Mutation(() => ApplicationDto, { description: 'Deletes an application and its revisions; returns what it was' })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationEntity, ApplicationTargetEntity, ClusterGroupEntity, type HealPolicy, RevisionEntity, SourceEntity, type SyncPolicy } from '@capstan/persistence';
+import { ApplicationEntity, ApplicationTargetEntity, ClusterGroupEntity, type HealPolicy, type IgnoreRule, RevisionEntity, SourceEntity, type SyncPolicy } from '@capstan/persistence';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { applyChanges } from '../common/apply-changes';
+import { applyChanges, definedFields } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
 import type { ApplicationDto } from './application.dto';
@@ -20,6 +20,7 @@ export interface ApplicationFields {
   syncPolicy?: SyncPolicy;
   prune?: boolean;
   healPolicy?: HealPolicy;
+  ignoreRules?: IgnoreRule[];
   targets?: TargetFields[];
 }
 
@@ -35,6 +36,7 @@ export function toApplicationDto(application: ApplicationEntity): ApplicationDto
     syncPolicy: application.syncPolicy,
     prune: application.prune,
     healPolicy: application.healPolicy,
+    ignoreRules: application.ignoreRules ?? [],
     currentRevisionId: application.currentRevisionId,
     targets: (application.targets ?? [])
       .map((target) => ({ group: target.group?.name ?? '', overlayPath: target.overlayPath, variables: target.variables }))
@@ -90,6 +92,7 @@ export class ApplicationsService {
         syncPolicy: input.syncPolicy ?? 'auto',
         prune: input.prune ?? false,
         healPolicy: input.healPolicy ?? 'auto',
+        ignoreRules: (input.ignoreRules ?? []).map(definedIgnoreRule),
         targets: await this.targetEntities(manager, input.targets ?? []),
       });
       await repository.save(application);
@@ -105,7 +108,8 @@ export class ApplicationsService {
       const current = toApplicationDto(application);
       principal.assertMayChangeGroups(targetGroups(current.targets), `application "${name}"`);
       if (changes.targets) principal.assertMayChangeGroups(targetGroups(changes.targets), `application "${name}"`);
-      const { source, targets, ...fields } = changes;
+      const { source, targets, ignoreRules, ...fields } = changes;
+      if (ignoreRules !== undefined) Object.assign(fields, { ignoreRules: ignoreRules.map(definedIgnoreRule) });
       const { before, after } = applyChanges(current, { ...fields, source, targets: targets?.map(normaliseTarget) });
       Object.assign(application, fields);
       if (source !== undefined) application.sourceId = (await this.sourceNamed(manager, source)).id;
@@ -143,6 +147,11 @@ export class ApplicationsService {
       return manager.getRepository(ApplicationTargetEntity).create({ groupId: group.id, overlayPath: target.overlayPath ?? '', variables: target.variables ?? {} });
     });
   }
+}
+
+/** An ignore rule as stored: only the fields that are set. */
+export function definedIgnoreRule(rule: IgnoreRule): IgnoreRule {
+  return definedFields({ ...rule }) as IgnoreRule;
 }
 
 function targetGroups(targets: ReadonlyArray<{ group: string }> | undefined): string[] {

@@ -1,6 +1,8 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { type HealPolicy, healPolicies } from '@capstan/persistence';
-import { ArrayUnique, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { type HealPolicy, healPolicies, type IgnoreRule } from '@capstan/persistence';
+import { Type } from 'class-transformer';
+import { ArrayUnique, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IgnoreRuleDto, IgnoreRuleInput } from '../common/ignore-rule.dto';
 import { ConnectionType, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import { IsLabelSelector, IsResourceName, IsVariableMap, Omittable } from '../common/validators';
@@ -37,6 +39,9 @@ export class ClusterGroupDto {
 
   @Field(() => HealPolicyValue, { nullable: true, description: "Overrides the applications' heal policy in this group" })
   healPolicy: HealPolicy | null;
+
+  @Field(() => [IgnoreRuleDto])
+  ignoreRules: IgnoreRule[];
 
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
@@ -75,6 +80,12 @@ class GroupFieldsInput {
   @IsOptional()
   @IsIn(healPolicies)
   healPolicy?: HealPolicy | null;
+
+  @Field(() => [IgnoreRuleInput], { nullable: true, description: 'Fields other controllers own, for every application in the group (the complete list)' })
+  @Omittable()
+  @ValidateNested({ each: true })
+  @Type(() => IgnoreRuleInput)
+  ignoreRules?: IgnoreRuleInput[];
 }
 
 @InputType()

@@ -6,11 +6,15 @@ import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { ClusterConnection } from '../clusters/cluster.dto';
 import { ClusterGroupConnection, ClusterGroupDto, CreateClusterGroupInput, MatchingClustersArgs, UpdateClusterGroupInput } from './cluster-group.dto';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { GroupsService } from './groups.service';
 
 @Resolver(() => ClusterGroupDto)
 export class GroupsResolver {
-  constructor(private readonly groupsService: GroupsService) {}
+  constructor(
+    private readonly groupsService: GroupsService,
+    private readonly events: DesiredStateEvents,
+  ) {}
 
   @Query(() => ClusterGroupConnection, { complexity: connectionComplexity })
   clusterGroups(@Args() page: PageArgs) {
@@ -40,8 +44,11 @@ export class GroupsResolver {
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
-  updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.groupsService.update(principal, name, changes, reason);
+  async updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
+    const group = await this.groupsService.update(principal, name, changes, reason);
+    // A group's heal policy and ignore rules travel with its clusters' desired state.
+    this.events.changed((await this.groupsService.matchingClustersQuery(group).getMany()).map((cluster) => cluster.name));
+    return group;
   }
 
   @Mutation(() => ClusterGroupDto, { description: 'Deletes a group no application targets; returns what it was' })

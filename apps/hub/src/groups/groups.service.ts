@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { parseLabelSelector } from '@capstan/manifest';
-import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, type HealPolicy, labelSelectorCondition } from '@capstan/persistence';
+import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, type HealPolicy, type IgnoreRule, labelSelectorCondition } from '@capstan/persistence';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { applyChanges } from '../common/apply-changes';
+import { applyChanges, definedFields } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
 import { type GroupMembership, groupContainsCluster } from './group-membership';
@@ -15,6 +15,7 @@ export interface GroupFields {
   members?: string[];
   variables?: Record<string, string>;
   healPolicy?: HealPolicy | null;
+  ignoreRules?: IgnoreRule[];
 }
 
 @Injectable()
@@ -71,6 +72,7 @@ export class GroupsService {
           members: input.members ?? [],
           variables: input.variables ?? {},
           healPolicy: input.healPolicy ?? null,
+          ignoreRules: (input.ignoreRules ?? []).map((rule) => definedFields({ ...rule }) as IgnoreRule),
         }),
       );
       return { result: group, summary: { selector: group.selector, members: group.members, variables: group.variables, healPolicy: group.healPolicy } };
@@ -81,7 +83,7 @@ export class GroupsService {
     principal.assertMayChangeGroups([name], `cluster group "${name}"`);
     return this.audit.change(principal, { action: 'group.update', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
       const group = await this.get(name, manager);
-      const { before, after } = applyChanges(group, changes);
+      const { before, after } = applyChanges(group, { ...changes, ignoreRules: changes.ignoreRules?.map((rule) => definedFields({ ...rule }) as IgnoreRule) });
       await manager.getRepository(ClusterGroupEntity).save(group);
       return { result: group, summary: { before, after } };
     });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Injectable } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 
 /**
  * Announces that clusters' desired state changed (a new revision rendered), so the sessions of
@@ -19,3 +19,8 @@ export class DesiredStateEvents {
     return () => this.emitter.off('changed', listener);
   }
 }
+
+/** Desired-state announcements, available to every module that changes what clusters should run. */
+@Global()
+@Module({ providers: [DesiredStateEvents], exports: [DesiredStateEvents] })
+export class DesiredStateEventsModule {}

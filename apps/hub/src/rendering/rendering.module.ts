@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '../groups/groups.module';
 import { ApplicationRenderer } from './application-renderer';
-import { DesiredStateEvents } from './desired-state-events';
 import { RenderPipelineService } from './render-pipeline.service';
 
 /** From a commit to revisions: rendering per target and cluster, bundles by digest. */
-@Module({ imports: [GroupsModule], providers: [ApplicationRenderer, RenderPipelineService, DesiredStateEvents], exports: [ApplicationRenderer, RenderPipelineService, DesiredStateEvents] })
+@Module({ imports: [GroupsModule], providers: [ApplicationRenderer, RenderPipelineService], exports: [ApplicationRenderer, RenderPipelineService] })
 export class RenderingModule {}

@@ -1,6 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ApplicationTargetEntity } from './application-target.entity';
-import type { HealPolicy, SyncPolicy } from './policies';
+import type { HealPolicy, IgnoreRule, SyncPolicy } from './policies';
 import type { RevisionEntity } from './revision.entity';
 import { SourceEntity } from './source.entity';
 
@@ -33,6 +33,10 @@ export class ApplicationEntity {
 
   @Column({ name: 'heal_policy', type: 'varchar', length: 16, default: 'auto' })
   healPolicy: HealPolicy;
+
+  /** Fields other controllers own in this application's objects. */
+  @Column({ name: 'ignore_rules', type: 'jsonb', default: () => "'[]'" })
+  ignoreRules: IgnoreRule[];
 
   /** The last good revision: what the fleet should run. A failed render never replaces it. */
   @Column({ name: 'current_revision_id', type: 'uuid', nullable: true })

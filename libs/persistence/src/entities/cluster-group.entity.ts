@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { HealPolicy } from './policies';
+import type { HealPolicy, IgnoreRule } from './policies';
 
 /** A named set of clusters: those matching its label selector plus its explicit members. */
 @Entity({ name: 'cluster_groups' })
@@ -25,6 +25,10 @@ export class ClusterGroupEntity {
   /** Render variables (`${var.name}`) for every application targeting this group. */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   variables: Record<string, string>;
+
+  /** Fields other controllers own, for every application in this group. */
+  @Column({ name: 'ignore_rules', type: 'jsonb', default: () => "'[]'" })
+  ignoreRules: IgnoreRule[];
 
   /** Overrides the heal policy of the applications targeting this group. */
   @Column({ name: 'heal_policy', type: 'varchar', length: 16, nullable: true })

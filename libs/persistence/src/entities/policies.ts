@@ -14,5 +14,14 @@ export type TokenRole = (typeof tokenRoles)[number];
 export const sourceAuthKinds = ['none', 'https-token', 'ssh-key'] as const;
 export type SourceAuthKind = (typeof sourceAuthKinds)[number];
 
+/** A field another controller legitimately owns, never drift: a JSON pointer, optionally for some objects only. */
+export interface IgnoreRule {
+  jsonPointer: string;
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+}
+
 export const revisionStatuses = ['rendered', 'failed'] as const;
 export type RevisionStatus = (typeof revisionStatuses)[number];

@@ -4,6 +4,7 @@ import { ClusterRegistration1795399444300 } from './1795399444300-cluster-regist
 import { ClusterApplicationStatuses1795399833994 } from './1795399833994-cluster-application-statuses';
 import { Drifts1795400214755 } from './1795400214755-drifts';
 import { ApplicationHealth1795401239081 } from './1795401239081-application-health';
+import { IgnoreRules1795401583150 } from './1795401583150-ignore-rules';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150];
