@@ -40,11 +40,17 @@ export function servingCertificate(stateDir: string): ServingCertificate {
   const keyFile = join(dir, 'grpc.key');
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825', '-subj', '/CN=capstan-hub', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
-      { stdio: 'pipe' },
-    );
+    try {
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825', '-subj', '/CN=capstan-hub', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+        { stdio: 'pipe' },
+      );
+    } catch (error) {
+      throw new Error(
+        `the gRPC port needs a TLS certificate and openssl could not make one (${(error as Error).message}): put grpc.crt and grpc.key in ${dir}, install openssl, or start with --grpc-insecure true for local use`,
+      );
+    }
   }
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
