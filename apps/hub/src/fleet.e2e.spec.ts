@@ -170,6 +170,21 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       expect(mode()).toBe('left-alone');
       await setHealPolicy('auto');
     });
+
+    it('heals nothing on a paused cluster, and a sync re-applies git once it is resumed', async () => {
+      const paused = once(agents[0], 'paused');
+      expect(await ok(`mutation { pauseCluster(name: "eu-1", reason: "incident") { paused } }`)).toEqual({ pauseCluster: { paused: true } });
+      await paused;
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'during-incident' } });
+      await until(async () => (await drifts()).some((drift) => drift.status === 'alerted' && drift.fields.some((field) => field.live === '"during-incident"')));
+      expect(mode()).toBe('during-incident');
+
+      const resumed = once(agents[0], 'resumed');
+      await ok(`mutation { resumeCluster(name: "eu-1") { paused } }`);
+      await resumed;
+      expect(await ok(`mutation { sync(cluster: "eu-1", application: "shop", reason: "after the incident") }`)).toEqual({ sync: true });
+      await until(() => mode() === 'slow');
+    });
   });
 
   it('runs as `npx capstan agent`, keeping the credential it registered with', async () => {

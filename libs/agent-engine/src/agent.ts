@@ -125,6 +125,8 @@ export class Agent extends EventEmitter {
   private readonly applied = new Map<string, string>();
   private work: Promise<void> = Promise.resolve();
   private hubAnswered = false;
+  /** Paused by the hub: nothing is applied or healed until resumed. */
+  private paused = false;
   /** What git says each managed object should be, by object key, with its application. */
   private readonly desired = new Map<string, { application: string; object: JsonObject }>();
   /** Watches by `apiVersion|kind|namespace`, each stopped with its function. */
@@ -236,7 +238,7 @@ export class Agent extends EventEmitter {
     for (const state of applications) {
       // Policy and ignore rules may change without the bundle changing.
       this.states.set(state.application, state);
-      if (this.applied.get(state.application) === state.bundleDigest) continue;
+      if (this.paused || this.applied.get(state.application) === state.bundleDigest) continue;
       try {
         verifyBundleSignature(state.bundleDigest, state.bundleSignature, this.options.hubPublicKey);
         const cached = this.cached.get(state.application);
@@ -306,7 +308,7 @@ export class Agent extends EventEmitter {
     }
     this.reportedDrift.set(key, signature);
     this.emit('drift', entry.application, drift);
-    if (!this.connected && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
+    if (!this.connected && !this.paused && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
       // Cut off from the hub, the agent keeps enforcing under the last policy it received.
       const object = entry.object;
       this.work = this.work
@@ -326,9 +328,26 @@ export class Agent extends EventEmitter {
     });
   }
 
-  /** Carries out a heal instruction from the hub: re-applies the objects it names, as git says they should be. */
+  /** Carries out an instruction from the hub: re-apply objects, resync an application (all when none is named), pause or resume. */
   private async heal(instruction: HealInstruction): Promise<void> {
-    if (instruction.action.case !== 'reapply') return;
+    switch (instruction.action.case) {
+      case 'pause':
+        this.paused = true;
+        this.emit('paused');
+        return;
+      case 'resume':
+        this.paused = false;
+        this.emit('resumed');
+        return this.converge([...this.states.values()]);
+      case 'resync':
+        for (const application of this.states.keys()) if (!instruction.application || application === instruction.application) this.applied.delete(application);
+        return this.converge([...this.states.values()].filter((state) => !instruction.application || state.application === instruction.application));
+      case 'reapply':
+        if (this.paused) return;
+        break;
+      default:
+        return;
+    }
     const objects = instruction.action.value.objects
       .map((ref) => this.desired.get(objectKey({ group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name })))
       .filter((entry): entry is { application: string; object: JsonObject } => entry !== undefined)

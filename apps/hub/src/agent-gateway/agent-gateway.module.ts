@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module';
 import { AgentGatewayResolver } from './agent-gateway.resolver';
+import { ClusterControlResolver } from './cluster-control.resolver';
 import { ClusterStatusResolver } from './cluster-status.resolver';
 import { AgentGrpcServer } from './agent-grpc.server';
 import { ClusterStatusService } from './cluster-status.service';
@@ -10,7 +12,8 @@ import { RegistrationsService } from './registrations.service';
 
 /** Where agents meet the hub: registration, their gRPC sessions, desired state and bundles. */
 @Module({
-  providers: [RegistrationsService, DesiredStateService, ClusterStatusService, DriftService, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, DriftResolver],
+  imports: [GroupsModule],
+  providers: [RegistrationsService, DesiredStateService, ClusterStatusService, DriftService, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, DriftResolver, ClusterControlResolver],
   exports: [AgentGrpcServer],
 })
 export class AgentGatewayModule {}

@@ -30,12 +30,22 @@ import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
 
-type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
+export type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
 const healPolicies: Record<ApplicationDesiredState['healPolicy'], HealPolicy> = { auto: HealPolicy.AUTO, approve: HealPolicy.APPROVE, alert: HealPolicy.ALERT };
 
 /** Re-apply the drifted object as git says it should be; the instruction carries the drift's id. */
 function healInstruction(drift: DriftEntity): HubMessageBody {
   return { case: 'heal', value: { instructionId: drift.id, application: drift.application?.name ?? '', action: { case: 'reapply', value: { objects: [drift.objectRef] } } } };
+}
+
+/** Pause (true) or resume (false) every application on a cluster. */
+export function clusterControl(pause: boolean): HubMessageBody {
+  return { case: 'heal', value: { instructionId: '', application: '', action: pause ? { case: 'pause', value: {} } : { case: 'resume', value: {} } } };
+}
+
+/** Re-apply one application (or all when `application` is empty) from scratch. */
+export function resyncInstruction(application: string): HubMessageBody {
+  return { case: 'heal', value: { instructionId: '', application, action: { case: 'resync', value: {} } } };
 }
 
 function refusal(code: status, details: string): Partial<ServiceError> {
@@ -168,6 +178,9 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       case 'hello': {
         const hello = message.body.value;
         await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
+        // A paused cluster's agent hears so before anything it could apply.
+        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
+        if (paused) send(clusterControl(true));
         await this.sendDesiredState(cluster, send);
         return;
       }
@@ -176,7 +189,9 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         return;
       case 'drift': {
         const report = message.body.value;
-        const policy = (await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert';
+        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
+        // Nothing is healed on a paused cluster: its drift is only recorded.
+        const policy = paused ? 'alert' : ((await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert');
         const drift = await this.drifts.record(cluster, report, policy);
         if (drift && policy === 'auto') {
           await this.drifts.markInstructed(drift);
@@ -206,9 +221,14 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */
   sendHeal(clusterName: string, drifts: readonly DriftEntity[]): boolean {
+    return this.instruct(clusterName, ...drifts.map(healInstruction));
+  }
+
+  /** Sends instructions to the agent of `cluster`; false when the agent is not connected. */
+  instruct(clusterName: string, ...instructions: HubMessageBody[]): boolean {
     const send = this.senders.get(clusterName);
     if (!send) return false;
-    for (const drift of drifts) send(healInstruction(drift));
+    for (const instruction of instructions) send(instruction);
     return true;
   }
 

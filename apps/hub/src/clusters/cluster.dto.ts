@@ -21,6 +21,9 @@ export class ClusterDto {
   @Field(() => String, { nullable: true })
   kubernetesVersion: string | null;
 
+  @Field({ description: 'Paused: its agent applies and heals nothing until resumed' })
+  paused: boolean;
+
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When its agent was last heard from' })
   lastSeenAt: Date | null;
 

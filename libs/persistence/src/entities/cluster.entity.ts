@@ -20,6 +20,10 @@ export class ClusterEntity {
   @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
   kubernetesVersion: string | null;
 
+  /** Paused clusters' agents apply and heal nothing until resumed; they still report. */
+  @Column({ type: 'boolean', default: false })
+  paused: boolean;
+
   @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
   lastSeenAt: Date | null;
 
