@@ -13,7 +13,7 @@ import {
   RegisterRequestSchema,
   type RegisterResponse,
 } from '@capstan/proto';
-import { type Client, type ClientDuplexStream, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type Client, type ClientDuplexStream, credentials, makeGenericClientConstructor, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import { TestGitRepository } from '../testing/git-repository';
 import { startTestHub, type TestHub } from '../testing/test-hub';
@@ -137,6 +137,29 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     const digests = (await digestsOf()) ?? {};
     expect(digests['alpha']).not.toBe(digests['beta']);
     await expect(fetchBundle(credentialsOf['alpha'], digests['beta'])).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: `bundle ${digests['beta']} is not assigned to cluster alpha` });
+  });
+
+  it('closes a stream sending a malformed or oversized message with a status, and keeps serving', async () => {
+    const RawClient = makeGenericClientConstructor(
+      { connect: { path: '/capstan.agent.v1.AgentService/Connect', requestStream: true, responseStream: true, requestSerialize: (bytes: Buffer) => bytes, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: (bytes: Buffer) => bytes, responseDeserialize: (bytes: Buffer) => bytes } },
+      'RawAgentService',
+    );
+    const raw = new RawClient(`127.0.0.1:${hub.hub.grpcPort}`, credentials.createInsecure()) as unknown as { connect(metadata: Metadata): ClientDuplexStream<Buffer, Buffer> } & Client;
+    const closedWith = (payload: Buffer) =>
+      new Promise<ServiceError>((resolve) => {
+        const stream = raw.connect(withCredential(credentialsOf['alpha']));
+        stream.on('error', resolve);
+        stream.on('data', () => undefined);
+        stream.write(payload);
+      });
+    try {
+      expect(await closedWith(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]))).toMatchObject({ code: status.INTERNAL, details: 'Error deserializing request' });
+      expect(await closedWith(Buffer.alloc(5 * 1024 * 1024, 1))).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    } finally {
+      raw.close();
+    }
+    const { token } = await registration('after-garbage', {});
+    expect((await register(token)).cluster).toBe('after-garbage');
   });
 
   it('refuses a revoked credential, and ends the session it has open', async () => {
