@@ -21,8 +21,3 @@ export interface ChangeSet {
 export function entriesWith(changeSet: ChangeSet, action: ChangeAction): ChangeSetEntry[] {
   return changeSet.entries.filter((entry) => entry.action === action);
 }
-
-/** One change set of several, in order. */
-export function mergeChangeSets(...changeSets: ChangeSet[]): ChangeSet {
-  return { entries: changeSets.flatMap((changeSet) => changeSet.entries) };
-}
