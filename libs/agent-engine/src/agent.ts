@@ -10,6 +10,7 @@ import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
 import { HubClient, type HubEndpoint } from './hub-client';
+import { ReportCoalescer } from './report-coalescer';
 
 export interface AgentOptions {
   hub: HubEndpoint;
@@ -137,6 +138,8 @@ export class Agent extends EventEmitter {
   private readonly cached = new Map<string, CachedDesiredState>();
   private readonly states = new Map<string, ApplicationDesiredState>();
   private readonly cache: DesiredStateCache;
+  private readonly reports = new ReportCoalescer<() => AgentMessageBody>(500, (_application, body) => this.send(body()));
+  private readonly lastReports = new Map<string, { signature: string; body: () => AgentMessageBody }>();
 
   constructor(private readonly options: AgentOptions) {
     super();
@@ -187,6 +190,9 @@ export class Agent extends EventEmitter {
     stream.on('error', () => this.reconnectLater());
     stream.on('end', () => this.reconnectLater());
     this.send({ case: 'hello', value: { agentVersion: this.options.agentVersion, kubernetesVersion: await this.kubernetesVersion(), heldDigests: [...this.applied.values()] } });
+    // A new session starts from nothing: the hub gets every last status again, including those made while cut off.
+    this.reports.reset();
+    for (const [application, { signature, body }] of this.lastReports) this.reports.offer(application, signature, body);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.send({ case: 'heartbeat', value: {} }), this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
@@ -373,9 +379,11 @@ export class Agent extends EventEmitter {
     return worstHealth(healths);
   }
 
+  /** Reports an application's status, coalesced: at most one report per application per 500 ms, and only when it changed. */
   private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string, health: Health = { status: HealthStatus.Unknown, message: '' }): void {
-    this.send({
-      case: 'status',
+    const signature = JSON.stringify([state.revision, state.bundleDigest, error, health, changeSet.entries.map((entry) => [entry.subject, entry.action, entry.message])]);
+    const body = () => ({
+      case: 'status' as const,
       value: {
         application: state.application,
         revision: state.revision,
@@ -387,6 +395,8 @@ export class Agent extends EventEmitter {
         lastChangeSet: toProtoChangeSet(changeSet),
       },
     });
+    this.lastReports.set(state.application, { signature, body });
+    this.reports.offer(state.application, signature, body);
   }
 
   private async kubernetesVersion(): Promise<string> {
