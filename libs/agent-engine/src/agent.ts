@@ -4,8 +4,8 @@ import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from
 import { detectDrift, ignoredPointers } from '@capstan/diff';
 import { applyOperation } from 'fast-json-patch';
 import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
-import { applyAll, applyAllStaged, type ChangeSet, type ChangeSetEntry, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, ChangeAction, type HealInstruction, HealInstructionSchema, HealPolicy, HealthStatus as ProtoHealthStatus, type HubMessage, SyncState } from '@capstan/proto';
+import { applyAll, applyAllStaged, type ChangeSet, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
+import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, changeActionFromName, type HealInstruction, HealInstructionSchema, HealPolicy, healthStatusFromName, type HubMessage, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
@@ -34,23 +34,6 @@ export function defaultAgentOptions(): Pick<AgentOptions, 'namespace' | 'heartbe
   return { namespace: 'capstan-system', heartbeatIntervalMs: 10_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000, agentVersion: '0.1.0' };
 }
 
-const healthStatuses: Record<HealthStatus, ProtoHealthStatus> = {
-  [HealthStatus.Healthy]: ProtoHealthStatus.HEALTHY,
-  [HealthStatus.Suspended]: ProtoHealthStatus.SUSPENDED,
-  [HealthStatus.Progressing]: ProtoHealthStatus.PROGRESSING,
-  [HealthStatus.Missing]: ProtoHealthStatus.MISSING,
-  [HealthStatus.Degraded]: ProtoHealthStatus.DEGRADED,
-  [HealthStatus.Unknown]: ProtoHealthStatus.UNKNOWN,
-};
-
-const changeActions: Record<ChangeSetEntry['action'], ChangeAction> = {
-  created: ChangeAction.CREATED,
-  configured: ChangeAction.CONFIGURED,
-  unchanged: ChangeAction.UNCHANGED,
-  deleted: ChangeAction.DELETED,
-  skipped: ChangeAction.SKIPPED,
-  failed: ChangeAction.FAILED,
-};
 
 /**
  * The object without the fields its ignore rules give to other controllers: a heal must not take
@@ -97,7 +80,7 @@ function toProtoChangeSet(changeSet: ChangeSet) {
   return {
     entries: changeSet.entries.map((entry) => ({
       object: { group: entry.object.group, version: entry.object.version, kind: entry.object.kind, namespace: entry.object.namespace, name: entry.object.name },
-      action: changeActions[entry.action],
+      action: changeActionFromName(entry.action),
       message: entry.message ?? '',
     })),
   };
@@ -162,10 +145,7 @@ export class Agent extends EventEmitter {
     // Enforce what the cluster last received before the hub is even reached: it may be away.
     const cached = await this.cache.readAll();
     for (const entry of cached) this.cached.set(entry.application, entry);
-    this.work = this.work.then(() => this.converge(cached.map(fromCached))).catch((error: unknown) => {
-      this.emit('failed', '', error instanceof Error ? error.message : String(error));
-    });
-    await this.work;
+    await this.enqueue(() => this.converge(cached.map(fromCached)), '');
     await this.connect();
   }
 
@@ -220,22 +200,26 @@ export class Agent extends EventEmitter {
     this.stream?.write(create(AgentMessageSchema, { sequence: ++this.sequence, body }));
   }
 
+  /**
+   * Runs cluster work one task after another, in the order it came (desired states, heals), so two
+   * applies never interleave; a failure is reported as a `failed` event and the queue goes on.
+   */
+  private enqueue(task: () => Promise<void>, application: string): Promise<void> {
+    this.work = this.work.then(task).catch((error: unknown) => {
+      this.emit('failed', application, error instanceof Error ? error.message : String(error));
+    });
+    return this.work;
+  }
+
   private onHubMessage(message: HubMessage): void {
     if (message.body.case !== 'ack') this.send({ case: 'ack', value: { sequence: message.sequence } });
     if (message.body.case === 'heal') {
       const instruction = message.body.value;
-      this.work = this.work.then(() => this.heal(instruction)).catch((error: unknown) => {
-        this.emit('failed', instruction.application, error instanceof Error ? error.message : String(error));
-      });
+      void this.enqueue(() => this.heal(instruction), instruction.application);
     }
     if (message.body.case === 'desiredState') {
       const applications = message.body.value.applications;
-      // Desired states are handled one after another, in the order they came.
-      this.work = this.work
-        .then(() => this.converge(applications))
-        .catch((error: unknown) => {
-          this.emit('failed', '', error instanceof Error ? error.message : String(error));
-        });
+      void this.enqueue(() => this.converge(applications), '');
     }
   }
 
@@ -317,9 +301,10 @@ export class Agent extends EventEmitter {
     if (!this.connected && !this.paused && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
       // Cut off from the hub, the agent keeps enforcing under the last policy it received.
       const object = entry.object;
-      this.work = this.work
-        .then(() => this.heal(create(HealInstructionSchema, { instructionId: '', application: entry.application, action: { case: 'reapply', value: { objects: [{ ...identityOf(object) }] } } })))
-        .catch(() => undefined);
+      void this.enqueue(
+        () => this.heal(create(HealInstructionSchema, { instructionId: '', application: entry.application, action: { case: 'reapply', value: { objects: [{ ...identityOf(object) }] } } })),
+        entry.application,
+      );
       return;
     }
     this.send({
@@ -389,7 +374,7 @@ export class Agent extends EventEmitter {
         revision: state.revision,
         bundleDigest: state.bundleDigest,
         sync: error ? SyncState.FAILED : SyncState.SYNCED,
-        health: { status: healthStatuses[health.status], message: health.message },
+        health: { status: healthStatusFromName(health.status), message: health.message },
         error,
         observedAtUnixMs: BigInt(Date.now()),
         lastChangeSet: toProtoChangeSet(changeSet),

@@ -1,2 +1,3 @@
 export * from './generated/capstan/agent/v1/agent_pb';
 export * from './grpc-service';
+export * from './names';

@@ -30,6 +30,13 @@ import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
 
+/** One open Connect stream of a cluster's agent. */
+interface AgentSession {
+  cluster: ClusterEntity;
+  send(body: HubMessageBody): void;
+  close(details: string): void;
+}
+
 export type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
 const healPolicies: Record<ApplicationDesiredState['healPolicy'], HealPolicy> = { auto: HealPolicy.AUTO, approve: HealPolicy.APPROVE, alert: HealPolicy.ALERT };
 
@@ -65,12 +72,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private readonly server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_send_message_length': maxMessageBytes });
   readonly signer: BundleSigner;
   private boundPort = 0;
-  /** Open sessions by cluster name: how to push a new desired state at once. */
-  private readonly sessions = new Map<string, Set<() => Promise<void>>>();
-  /** How to send a message to each connected cluster's agent. */
-  private readonly senders = new Map<string, (body: HubMessageBody) => void>();
-  /** How to end each open session of a cluster, with a status. */
-  private readonly closers = new Map<string, Set<(details: string) => void>>();
+  /** Open agent sessions by cluster name: how to reach each agent now. */
+  private readonly sessions = new Map<string, Set<AgentSession>>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -92,7 +95,11 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     this.unsubscribe = this.events.onChanged((clusters) => {
-      for (const cluster of clusters) for (const push of this.sessions.get(cluster) ?? []) push().catch((error: Error) => this.logger.warn(`could not push desired state to ${cluster}: ${error.message}`));
+      for (const name of clusters) {
+        for (const session of this.sessions.get(name) ?? []) {
+          this.sendDesiredState(session.cluster, session.send).catch((error: Error) => this.logger.warn(`could not push desired state to ${name}: ${error.message}`));
+        }
+      }
     });
     this.server.addService(grpcServiceDefinition(AgentService), { register: this.register, connect: this.connect, fetchBundle: this.fetchBundle });
     const credentials = this.config.grpcInsecure
@@ -146,19 +153,12 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     const send = (body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence: ++sequence, body }));
     this.authenticate(call.metadata).then(
       (cluster) => {
-        const push = () => this.sendDesiredState(cluster, send);
-        this.senders.set(cluster.name, send);
-        const close = (details: string) => call.emit('error', refusal(status.UNAUTHENTICATED, details));
-        const closers = this.closers.get(cluster.name) ?? new Set();
-        closers.add(close);
-        this.closers.set(cluster.name, closers);
-        call.on('close', () => closers.delete(close));
-        call.on('close', () => this.senders.get(cluster.name) === send && this.senders.delete(cluster.name));
+        const session: AgentSession = { cluster, send, close: (details) => call.emit('error', refusal(status.UNAUTHENTICATED, details)) };
         const sessions = this.sessions.get(cluster.name) ?? new Set();
-        sessions.add(push);
+        sessions.add(session);
         this.sessions.set(cluster.name, sessions);
-        call.on('close', () => sessions.delete(push));
-        call.on('cancelled', () => sessions.delete(push));
+        call.on('close', () => sessions.delete(session));
+        call.on('cancelled', () => sessions.delete(session));
         call.on('data', (message: AgentMessage) => {
           this.handleAgentMessage(cluster, message, send).catch((error: unknown) => {
             this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
@@ -213,9 +213,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   /** Ends every open session of a cluster, e.g. once its credentials are revoked. */
   disconnect(clusterName: string, reason: string): void {
-    for (const close of this.closers.get(clusterName) ?? []) close(reason);
-    this.closers.delete(clusterName);
-    this.senders.delete(clusterName);
+    for (const session of this.sessions.get(clusterName) ?? []) session.close(reason);
     this.sessions.delete(clusterName);
   }
 
@@ -226,9 +224,10 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   /** Sends instructions to the agent of `cluster`; false when the agent is not connected. */
   instruct(clusterName: string, ...instructions: HubMessageBody[]): boolean {
-    const send = this.senders.get(clusterName);
-    if (!send) return false;
-    for (const instruction of instructions) send(instruction);
+    // The newest session is the agent's current one; older ones are on their way out.
+    const session = [...(this.sessions.get(clusterName) ?? [])].at(-1);
+    if (!session) return false;
+    for (const instruction of instructions) session.send(instruction);
     return true;
   }
 

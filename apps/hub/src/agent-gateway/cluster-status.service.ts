@@ -1,26 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, ClusterApplicationStatusEntity, type ClusterEntity, type SyncStateName } from '@capstan/persistence';
-import { ChangeAction, HealthStatus, type StatusReport, SyncState } from '@capstan/proto';
+import { changeActionName, HealthStatus, healthStatusName, type StatusReport, SyncState } from '@capstan/proto';
 import { DataSource } from 'typeorm';
 
 const syncStateNames: Partial<Record<SyncState, SyncStateName>> = { [SyncState.SYNCED]: 'Synced', [SyncState.OUT_OF_SYNC]: 'OutOfSync', [SyncState.FAILED]: 'Failed' };
-const actionNames: Partial<Record<ChangeAction, string>> = {
-  [ChangeAction.CREATED]: 'created',
-  [ChangeAction.CONFIGURED]: 'configured',
-  [ChangeAction.UNCHANGED]: 'unchanged',
-  [ChangeAction.DELETED]: 'deleted',
-  [ChangeAction.SKIPPED]: 'skipped',
-  [ChangeAction.FAILED]: 'failed',
-};
-const healthNames: Partial<Record<HealthStatus, string>> = {
-  [HealthStatus.HEALTHY]: 'Healthy',
-  [HealthStatus.SUSPENDED]: 'Suspended',
-  [HealthStatus.PROGRESSING]: 'Progressing',
-  [HealthStatus.MISSING]: 'Missing',
-  [HealthStatus.DEGRADED]: 'Degraded',
-  [HealthStatus.UNKNOWN]: 'Unknown',
-};
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Keeps the last status each agent reported per application, and answers for the API. */
@@ -43,11 +27,11 @@ export class ClusterStatusService {
         bundleDigest: report.bundleDigest,
         syncState: syncStateNames[report.sync] ?? 'OutOfSync',
         error: report.error || null,
-        healthStatus: healthNames[report.health?.status ?? HealthStatus.UNKNOWN] ?? 'Unknown',
+        healthStatus: healthStatusName(report.health?.status ?? HealthStatus.UNKNOWN),
         healthMessage: report.health?.message ?? '',
         changeSet: (report.lastChangeSet?.entries ?? []).map((entry) => ({
           subject: formatIdentity({ kind: entry.object?.kind ?? '', namespace: entry.object?.namespace ?? '', name: entry.object?.name ?? '' }),
-          action: actionNames[entry.action] ?? 'unknown',
+          action: changeActionName(entry.action),
           message: entry.message,
         })),
         reportedAt: new Date(Number(report.observedAtUnixMs) || Date.now()),

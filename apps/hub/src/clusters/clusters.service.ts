@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
+import { groupContainsCluster } from '../groups/group-membership';
 import { GroupsService } from '../groups/groups.service';
 
 @Injectable()
@@ -46,8 +47,10 @@ export class ClustersService {
     return this.audit.change(principal, { action: 'cluster.update', targetType: 'Cluster', targetName: name, reason }, async (manager) => {
       const cluster = await this.get(name, manager);
       // A scoped caller may neither take a cluster out of its groups nor move one in from elsewhere.
-      principal.assertMayChangeGroups(await this.groups.groupNamesOf(cluster, manager), `cluster "${name}"`);
-      principal.assertMayChangeGroups(await this.groups.groupNamesOf({ name, labels }, manager), `cluster "${name}" with labels ${JSON.stringify(labels)}`);
+      const groups = await this.groups.all(manager);
+      const namesOf = (member: { name: string; labels: Record<string, string> }) => groups.filter((group) => groupContainsCluster(group, member)).map((group) => group.name);
+      principal.assertMayChangeGroups(namesOf(cluster), `cluster "${name}"`);
+      principal.assertMayChangeGroups(namesOf({ name, labels }), `cluster "${name}" with labels ${JSON.stringify(labels)}`);
       const before = cluster.labels;
       cluster.labels = labels;
       await manager.getRepository(ClusterEntity).save(cluster);
