@@ -3,8 +3,9 @@ import { ApplicationEntity, ApplicationTargetEntity, ClusterGroupEntity, type He
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { applyChanges, definedFields } from '../common/apply-changes';
+import { applyChanges } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
+import { definedIgnoreRule } from '../common/ignore-rule.dto';
 import { type PageArgs, paginate } from '../common/pagination';
 import type { ApplicationDto } from './application.dto';
 
@@ -147,11 +148,6 @@ export class ApplicationsService {
       return manager.getRepository(ApplicationTargetEntity).create({ groupId: group.id, overlayPath: target.overlayPath ?? '', variables: target.variables ?? {} });
     });
   }
-}
-
-/** An ignore rule as stored: only the fields that are set. */
-export function definedIgnoreRule(rule: IgnoreRule): IgnoreRule {
-  return definedFields({ ...rule }) as IgnoreRule;
 }
 
 function targetGroups(targets: ReadonlyArray<{ group: string }> | undefined): string[] {

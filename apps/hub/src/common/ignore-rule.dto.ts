@@ -1,5 +1,7 @@
 import { Field, InputType, ObjectType } from '@nestjs/graphql';
+import type { IgnoreRule } from '@capstan/persistence';
 import { IsOptional, IsString, Matches } from 'class-validator';
+import { definedFields } from './apply-changes';
 
 @ObjectType('IgnoreRule', { description: 'A field another controller legitimately owns; never reported as drift' })
 export class IgnoreRuleDto {
@@ -44,4 +46,9 @@ export class IgnoreRuleInput {
   @IsOptional()
   @IsString()
   name?: string;
+}
+
+/** An ignore rule as stored: only the fields that are set. */
+export function definedIgnoreRule(rule: IgnoreRule): IgnoreRule {
+  return definedFields({ ...rule }) as IgnoreRule;
 }

@@ -4,8 +4,9 @@ import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, type HealPo
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import { applyChanges, definedFields } from '../common/apply-changes';
+import { applyChanges } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
+import { definedIgnoreRule } from '../common/ignore-rule.dto';
 import { type PageArgs, paginate } from '../common/pagination';
 import { type GroupMembership, groupContainsCluster } from './group-membership';
 
@@ -72,7 +73,7 @@ export class GroupsService {
           members: input.members ?? [],
           variables: input.variables ?? {},
           healPolicy: input.healPolicy ?? null,
-          ignoreRules: (input.ignoreRules ?? []).map((rule) => definedFields({ ...rule }) as IgnoreRule),
+          ignoreRules: (input.ignoreRules ?? []).map(definedIgnoreRule),
         }),
       );
       return { result: group, summary: { selector: group.selector, members: group.members, variables: group.variables, healPolicy: group.healPolicy } };
@@ -83,7 +84,7 @@ export class GroupsService {
     principal.assertMayChangeGroups([name], `cluster group "${name}"`);
     return this.audit.change(principal, { action: 'group.update', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
       const group = await this.get(name, manager);
-      const { before, after } = applyChanges(group, { ...changes, ignoreRules: changes.ignoreRules?.map((rule) => definedFields({ ...rule }) as IgnoreRule) });
+      const { before, after } = applyChanges(group, { ...changes, ignoreRules: changes.ignoreRules?.map(definedIgnoreRule) });
       await manager.getRepository(ClusterGroupEntity).save(group);
       return { result: group, summary: { before, after } };
     });
