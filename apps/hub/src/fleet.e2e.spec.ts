@@ -206,9 +206,8 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await repository.commit({ 'apps/shop/README.md': 'shop, now with eu-3\n' }, 'Render eu-3 in');
+      // No commit needed: the registration placed the new cluster in the group, and so under the application.
       await until(() => output.includes('agent connected'));
-      await ok(`mutation { syncSource(name: "fleet") { status } }`);
       await until(() => /shop: .*ConfigMap\/shop\/settings created/.test(output));
       expect(configMap('eu-3', 'settings')).toMatchObject({ data: { cluster: 'eu-3' } });
       expect(readFileSync(join(dir, 'credential'), 'utf8')).toMatch(/^capstan_\S+\n$/);
@@ -223,12 +222,32 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     const wrongKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const agent = await startAgent('eu-2', { env: 'prod' }, wrongKey);
     const refused = once(agent, 'refused');
-    // The cluster joined after the last render: the next commit renders it in.
-    await repository.commit({ 'apps/shop/README.md': 'shop\n' }, 'Touch');
-    await ok(`mutation { syncSource(name: "fleet") { status } }`);
     const [application, reason] = (await refused) as [string, string];
     expect(application).toBe('shop');
     expect(reason).toMatch(/does not verify with the hub's public key/);
     expect(kubeSim.cluster('eu-2').findObject({ apiVersion: 'v1', kind: 'Namespace', name: 'shop' })).toBeUndefined();
+  });
+
+
+  it('takes the application off a cluster that leaves the group, and brings it back when the cluster rejoins', async () => {
+    const agent = agents[0];
+    const statuses = async () => (await ok<{ cluster: { applications: Array<{ application: string }> } }>(`{ cluster(name: "eu-1") { applications { application } } }`)).cluster.applications;
+    const retired = once(agent, 'retired');
+    await ok(`mutation { updateClusterLabels(input: { name: "eu-1", labels: { env: "dev" } }) { name } }`);
+    const [application, changeSet] = (await retired) as [string, { entries: Array<{ subject: string; action: string }> }];
+    expect(application).toBe('shop');
+    expect(changeSet.entries).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'ConfigMap/shop/settings', action: 'deleted' })]));
+    expect(configMap('eu-1', 'settings')).toBeUndefined();
+    // Prune deletes only what Capstan applied.
+    expect(configMap('eu-1', 'hand-made')).toBeDefined();
+    expect(await statuses()).toEqual([]);
+    const { auditLog } = await ok<{ auditLog: { edges: Array<{ node: { action: string; summary: Record<string, unknown> } }> } }>(
+      `{ auditLog(first: 5, action: "revision.place") { edges { node { action summary } } } }`,
+    );
+    expect(auditLog.edges[0].node.summary).toMatchObject({ left: ['eu-1'], joined: [] });
+
+    await ok(`mutation { updateClusterLabels(input: { name: "eu-1", labels: { env: "prod" } }) { name } }`);
+    await until(() => configMap('eu-1', 'settings') !== undefined);
+    await until(async () => (await statuses()).length === 1);
   });
 });

@@ -120,6 +120,8 @@ export class Agent extends EventEmitter {
   /** The last desired state per application, as cached in the cluster. */
   private readonly cached = new Map<string, CachedDesiredState>();
   private readonly states = new Map<string, ApplicationDesiredState>();
+  /** The applications the hub last said the cluster should run; null until it has said. */
+  private listedByHub: Set<string> | null = null;
   private readonly cache: DesiredStateCache;
   private readonly reports = new ReportCoalescer<() => AgentMessageBody>(500, (_application, body) => this.send(body()));
   private readonly lastReports = new Map<string, { signature: string; body: () => AgentMessageBody }>();
@@ -219,7 +221,11 @@ export class Agent extends EventEmitter {
     }
     if (message.body.case === 'desiredState') {
       const applications = message.body.value.applications;
-      void this.enqueue(() => this.converge(applications), '');
+      this.listedByHub = new Set(applications.map((state) => state.application));
+      void this.enqueue(async () => {
+        await this.retireUnlisted();
+        await this.converge(applications);
+      }, '');
     }
   }
 
@@ -255,6 +261,35 @@ export class Agent extends EventEmitter {
     }
   }
 
+  /**
+   * Applications the hub no longer lists leave the cluster (it left their group, or their targets
+   * changed): with prune on their objects are deleted — only those Capstan applied — and the agent
+   * stops enforcing them. Nothing changes while paused. Emits `retired` (application, ChangeSet).
+   */
+  private async retireUnlisted(): Promise<void> {
+    if (this.paused || !this.listedByHub) return;
+    for (const application of new Set([...this.states.keys(), ...this.cached.keys()])) {
+      if (this.listedByHub.has(application)) continue;
+      const prune = this.states.get(application)?.prune ?? this.cached.get(application)?.prune ?? false;
+      this.setDesired(application, []);
+      this.states.delete(application);
+      this.applied.delete(application);
+      this.lastReports.delete(application);
+      let changeSet: ChangeSet = { entries: [] };
+      if (prune) {
+        const inventory = await this.inventories.read(application);
+        changeSet = await deleteAll(this.resources, inventory.objects);
+        const left = nextInventory([], inventory.objects, changeSet);
+        // Objects that failed to delete stay in the inventory, so a later prune can still take them.
+        if (left.objects.length) await this.inventories.write(application, left);
+        else await this.inventories.remove(application);
+      }
+      await this.cache.remove(application);
+      this.cached.delete(application);
+      this.emit('retired', application, changeSet);
+    }
+  }
+
   /** Applies the bundle, then prunes (when asked) what the previous inventory had and this one lacks. */
   private async apply(state: ApplicationDesiredState, objects: JsonObject[]): Promise<ChangeSet> {
     const applied = await applyAllStaged(this.resources, objects);
@@ -268,7 +303,11 @@ export class Agent extends EventEmitter {
 
   /** Replaces what git says of the application's objects; objects it no longer has are no longer watched for drift. */
   private setDesired(application: string, objects: JsonObject[]): void {
-    for (const [key, entry] of this.desired) if (entry.application === application) this.desired.delete(key);
+    for (const [key, entry] of this.desired) {
+      if (entry.application !== application) continue;
+      this.desired.delete(key);
+      this.reportedDrift.delete(key);
+    }
     for (const object of objects) this.desired.set(objectKey(identityOf(object)), { application, object });
   }
 
@@ -329,6 +368,7 @@ export class Agent extends EventEmitter {
       case 'resume':
         this.paused = false;
         this.emit('resumed');
+        await this.retireUnlisted();
         return this.converge([...this.states.values()]);
       case 'resync':
         for (const application of this.states.keys()) if (!instruction.application || application === instruction.application) this.applied.delete(application);
@@ -375,6 +415,11 @@ export class Agent extends EventEmitter {
         bundleDigest: state.bundleDigest,
         sync: error ? SyncState.FAILED : SyncState.SYNCED,
         health: { status: healthStatusFromName(health.status), message: health.message },
+        resources: (resources ?? []).map(({ id, health: resourceHealth }) => ({
+          object: { group: id.group, version: id.version, kind: id.kind, namespace: id.namespace, name: id.name },
+          sync: failed.has(objectKey(id)) ? SyncState.FAILED : SyncState.SYNCED,
+          health: { status: healthStatusFromName(resourceHealth.status), message: resourceHealth.message },
+        })),
         error,
         observedAtUnixMs: BigInt(Date.now()),
         lastChangeSet: toProtoChangeSet(changeSet),

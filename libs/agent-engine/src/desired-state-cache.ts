@@ -16,6 +16,7 @@ export interface CachedDesiredState {
 }
 
 const cacheLabel = 'capstan.dev/desired-state';
+const secretName = (application: string) => `capstan-desired-${application}`;
 
 /** Keeps each application's last desired state in a Secret of the agent's namespace, so a restarted agent works without the hub. */
 export class DesiredStateCache {
@@ -29,7 +30,7 @@ export class DesiredStateCache {
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: `capstan-desired-${state.application}`, namespace: this.namespace, labels: { [cacheLabel]: 'true', 'app.kubernetes.io/managed-by': 'capstan' } },
+        metadata: { name: secretName(state.application), namespace: this.namespace, labels: { [cacheLabel]: 'true', 'app.kubernetes.io/managed-by': 'capstan' } },
         type: 'Opaque',
         data: { state: Buffer.from(JSON.stringify(state)).toString('base64') },
       } as never,
@@ -39,6 +40,15 @@ export class DesiredStateCache {
       true,
       PatchStrategy.ServerSideApply,
     );
+  }
+
+  /** Forgets an application the cluster no longer runs. */
+  async remove(application: string): Promise<void> {
+    try {
+      await this.manager.client.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName(application), namespace: this.namespace } });
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw error;
+    }
   }
 
   /** Every cached application state; none when the namespace does not exist yet. */

@@ -28,6 +28,15 @@ export class InventoryStore {
     }
   }
 
+  /** Forgets an application's inventory; nothing to do when there is none. */
+  async remove(application: string): Promise<void> {
+    try {
+      await this.manager.client.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: this.secretName(application), namespace: this.namespace } });
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw error;
+    }
+  }
+
   async write(application: string, inventory: Inventory): Promise<void> {
     await this.manager.client.patch(
       {

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret';
 import { CapstanException } from '../common/capstan.exception';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 
 /** Why an agent's token or credential was refused; the gRPC layer turns it into UNAUTHENTICATED. */
 export class AgentAuthError extends Error {}
@@ -14,6 +15,7 @@ export class RegistrationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly events: DesiredStateEvents,
   ) {}
 
   /** A one-time bootstrap token for registering cluster `name`, valid for `ttlMinutes`. */
@@ -34,7 +36,7 @@ export class RegistrationsService {
    */
   async register(token: string, versions: { agentVersion: string; kubernetesVersion: string }): Promise<{ cluster: string; credential: string }> {
     const credential = generateTokenSecret();
-    return this.dataSource.transaction(async (manager) => {
+    const registered = await this.dataSource.transaction(async (manager) => {
       const registration = await manager
         .getRepository(ClusterRegistrationEntity)
         .createQueryBuilder('registration')
@@ -51,8 +53,11 @@ export class RegistrationsService {
       await manager.getRepository(ClusterCredentialEntity).insert({ clusterId: cluster.id, credentialHash: hashTokenSecret(credential) });
       await manager.getRepository(ClusterRegistrationEntity).update({ id: registration.id }, { usedAt: new Date() });
       await this.audit.record(manager, { actor: `agent/${cluster.name}`, action: 'cluster.register', targetType: 'Cluster', targetName: cluster.name, summary: { created: !existing, ...versions } });
-      return { cluster: cluster.name, credential };
+      return { cluster: cluster.name, credential, created: !existing };
     });
+    // A new cluster may belong to groups that applications target.
+    if (registered.created) this.events.placementChanged();
+    return { cluster: registered.cluster, credential: registered.credential };
   }
 
   /** The cluster a credential belongs to; refused when unknown or revoked. */

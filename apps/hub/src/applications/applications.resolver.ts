@@ -54,9 +54,10 @@ export class ApplicationsResolver {
   @RequiredRole('operator')
   async updateApplication(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
     const application = await this.applicationsService.update(principal, name, changes, reason);
-    // Policies and ignore rules travel with the desired state: tell the clusters running it.
+    // Policies and ignore rules travel with the desired state: tell the clusters running it. Its targets decide which clusters those are.
     const revision = await this.applicationsService.currentRevision(application);
     this.events.changed(Object.keys(revision?.clusterDigests ?? {}));
+    this.events.placementChanged();
     return application;
   }
 

@@ -7,6 +7,7 @@ import { connectionComplexity } from '../common/pagination';
 import { ClusterGroupDto } from '../groups/cluster-group.dto';
 import { groupContainsCluster } from '../groups/group-membership';
 import { GroupsService } from '../groups/groups.service';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { ClusterConnection, ClusterDto, ClustersArgs, CreateClusterInput, UpdateClusterLabelsInput } from './cluster.dto';
 import { ClustersService } from './clusters.service';
 
@@ -15,6 +16,7 @@ export class ClustersResolver {
   constructor(
     private readonly clustersService: ClustersService,
     private readonly groupsService: GroupsService,
+    private readonly events: DesiredStateEvents,
   ) {}
 
   @Query(() => ClusterConnection, { description: 'Clusters, optionally filtered by a label selector', complexity: connectionComplexity })
@@ -36,19 +38,25 @@ export class ClustersResolver {
 
   @Mutation(() => ClusterDto)
   @RequiredRole('operator')
-  createCluster(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.clustersService.create(principal, input, reason);
+  async createCluster(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterInput, @Args('reason', { nullable: true }) reason?: string) {
+    const cluster = await this.clustersService.create(principal, input, reason);
+    this.events.placementChanged();
+    return cluster;
   }
 
   @Mutation(() => ClusterDto, { description: "Replaces a cluster's labels, and so its group memberships" })
   @RequiredRole('operator')
-  updateClusterLabels(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateClusterLabelsInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.clustersService.updateLabels(principal, input.name, input.labels, reason);
+  async updateClusterLabels(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateClusterLabelsInput, @Args('reason', { nullable: true }) reason?: string) {
+    const cluster = await this.clustersService.updateLabels(principal, input.name, input.labels, reason);
+    this.events.placementChanged();
+    return cluster;
   }
 
   @Mutation(() => ClusterDto, { description: 'Forgets a cluster; returns what it was' })
   @RequiredRole('operator')
-  deleteCluster(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
-    return this.clustersService.delete(principal, name, reason);
+  async deleteCluster(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
+    const cluster = await this.clustersService.delete(principal, name, reason);
+    this.events.placementChanged();
+    return cluster;
   }
 }

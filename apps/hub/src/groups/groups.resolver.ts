@@ -38,16 +38,19 @@ export class GroupsResolver {
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
-  createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
-    return this.groupsService.create(principal, { name, ...fields }, reason);
+  async createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
+    const group = await this.groupsService.create(principal, { name, ...fields }, reason);
+    this.events.placementChanged();
+    return group;
   }
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
   async updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
     const group = await this.groupsService.update(principal, name, changes, reason);
-    // A group's heal policy and ignore rules travel with its clusters' desired state.
+    // A group's heal policy and ignore rules travel with its clusters' desired state; its selector, members and variables decide what they run.
     this.events.changed((await this.groupsService.matchingClustersQuery(group).getMany()).map((cluster) => cluster.name));
+    this.events.placementChanged();
     return group;
   }
 

@@ -1,20 +1,25 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Database, SourceEntity } from '@capstan/persistence';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { ApplicationEntity, type Database, SourceEntity } from '@capstan/persistence';
+import { DataSource, IsNull, Not, type QueryRunner } from 'typeorm';
 import { DATABASE } from '../database/database.module';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { RenderPipelineService } from '../rendering/render-pipeline.service';
 import { type CommitInfo, GitMirror } from './git/git-mirror';
 import { SourcesService } from './sources.service';
 
 /** How often the poller looks for sources whose interval has elapsed. */
 const pollTickMs = 1_000;
+/** Placement changes come in bursts (a fleet registering, a relabelling script): one pass after the burst settles. */
+const placementSettleMs = 100;
 
 export type SyncOutcome = { status: 'unchanged' | 'synced'; commit: CommitInfo } | { status: 'failed'; error: string };
 
 /**
  * Keeps sources current: fetches each one when its poll interval elapses or a webhook says it
  * moved, checks the commit's signature when the source requires it, and hands new commits to the
- * render pipeline. A failure is recorded on the source; the revision in force stays.
+ * render pipeline. A failure is recorded on the source; the revision in force stays. When
+ * placement changes, the revisions in force are rendered again for the clusters they now reach.
+ * Work on one source (a sync, a placement pass) runs one task at a time.
  */
 @Injectable()
 export class SourceSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +28,11 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   private readonly running = new Map<string, Promise<SyncOutcome>>();
   private readonly queued = new Map<string, Promise<SyncOutcome>>();
   private pollerLock: QueryRunner | null = null;
+  /** Per source, the tail of its work: tasks on one source never overlap. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  private placementTimer: NodeJS.Timeout | null = null;
+  private placementPass: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -30,16 +40,20 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     private readonly sources: SourcesService,
     private readonly mirror: GitMirror,
     private readonly pipeline: RenderPipelineService,
+    private readonly events: DesiredStateEvents,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.pollDueSources(), pollTickMs);
     this.timer.unref();
+    this.unsubscribe = this.events.onPlacementChanged(() => this.schedulePlacement());
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.queued.values(), ...this.running.values()]);
+    if (this.placementTimer) clearTimeout(this.placementTimer);
+    this.unsubscribe?.();
+    await Promise.allSettled([...this.queued.values(), ...this.running.values(), this.placementPass]);
     await this.pollerLock?.release();
   }
 
@@ -55,7 +69,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
       .catch(() => undefined)
       .then(() => {
         this.queued.delete(sourceName);
-        const sync = this.syncOnce(sourceName).finally(() => {
+        const sync = this.inLane(sourceName, () => this.syncOnce(sourceName)).finally(() => {
           if (this.running.get(sourceName) === sync) this.running.delete(sourceName);
         });
         this.running.set(sourceName, sync);
@@ -63,6 +77,40 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
       });
     this.queued.set(sourceName, next);
     return next;
+  }
+
+  /** Renders the revisions in force again for today's placement, once the burst of changes settles. */
+  private schedulePlacement(): void {
+    if (this.placementTimer) clearTimeout(this.placementTimer);
+    this.placementTimer = setTimeout(() => {
+      this.placementTimer = null;
+      this.placementPass = this.placementPass.then(() => this.placeAll()).catch((error: Error) => this.logger.warn(`placement pass failed: ${error.message}`));
+    }, placementSettleMs);
+    this.placementTimer.unref();
+  }
+
+  private async placeAll(): Promise<void> {
+    const applications = await this.dataSource.getRepository(ApplicationEntity).find({ where: { currentRevisionId: Not(IsNull()) }, relations: { source: true }, order: { name: 'ASC' } });
+    for (const { id, name, source } of applications) {
+      if (!source) continue;
+      await this.inLane(source.name, async () => {
+        // Read again inside the lane: a sync that ran meanwhile may have moved the revision in force.
+        const application = await this.dataSource.getRepository(ApplicationEntity).findOne({ where: { id }, relations: { targets: { group: true }, currentRevision: true } });
+        const commit = application?.currentRevision?.commitSha;
+        if (!application || !commit) return;
+        const tree = await this.mirror.checkout(source.id, commit);
+        await this.pipeline.placeAgain(application, source, tree);
+      }).catch((error: Error) => this.logger.warn(`application ${name} could not be placed again: ${error.message}`));
+    }
+  }
+
+  private inLane<T>(sourceName: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.lanes.get(sourceName) ?? Promise.resolve()).catch(() => undefined).then(task);
+    this.lanes.set(sourceName, run);
+    void run.finally(() => {
+      if (this.lanes.get(sourceName) === run) this.lanes.delete(sourceName);
+    }).catch(() => undefined);
+    return run;
   }
 
   private async pollDueSources(): Promise<void> {

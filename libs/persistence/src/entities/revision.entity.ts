@@ -2,7 +2,11 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { ApplicationEntity } from './application.entity';
 import type { RevisionStatus } from './policies';
 
-/** An application rendered at one commit: immutable, the unit of rollout and rollback. */
+/**
+ * An application rendered at one commit: the unit of rollout and rollback. Its commit never
+ * changes; its cluster digests follow placement while it is in force (a cluster joining a targeted
+ * group is rendered in, one leaving is dropped).
+ */
 @Entity({ name: 'revisions' })
 @Unique('uq_revisions_commit', ['applicationId', 'commitSha'])
 @Index('ix_revisions_application_created', ['applicationId', 'createdAt'])
@@ -41,7 +45,7 @@ export class RevisionEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
-  /** Cluster name → digest of the bundle rendered for it. */
+  /** Cluster name → digest of the bundle rendered for it, for the clusters its targets reach. */
   @Column({ name: 'cluster_digests', type: 'jsonb', default: () => "'{}'" })
   clusterDigests: Record<string, string>;
 
