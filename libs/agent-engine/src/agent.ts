@@ -88,6 +88,12 @@ function toProtoChangeSet(changeSet: ChangeSet) {
 
 type AgentMessageBody = MessageInitShape<typeof AgentMessageSchema>['body'];
 
+/** How one of an application's objects looks live. */
+interface ResourceHealth {
+  id: ObjectIdentity;
+  health: Health;
+}
+
 /**
  * One cluster's agent: dials out to the hub, receives the desired state, verifies and applies
  * each application's bundle with server-side apply, prunes what left git when asked, and reports.
@@ -393,20 +399,32 @@ export class Agent extends EventEmitter {
     });
   }
 
-  /** The least healthy of the application's live objects (libs/health judges each by kind). */
-  private async healthOf(objects: readonly JsonObject[]): Promise<Health> {
-    const healths = await Promise.all(
+  /** The health of each of the application's live objects (libs/health judges each by kind). */
+  private healthOf(objects: readonly JsonObject[]): Promise<ResourceHealth[]> {
+    return Promise.all(
       objects.map(async (object) => {
-        const live = await this.resources.client.read(referenceTo(identityOf(object))).catch(() => null);
-        return healthOf(live as unknown as KubeObject | null);
+        const id = identityOf(object);
+        const live = await this.resources.client.read(referenceTo(id)).catch(() => null);
+        return { id, health: healthOf(live as unknown as KubeObject | null) };
       }),
     );
-    return worstHealth(healths);
   }
 
-  /** Reports an application's status, coalesced: at most one report per application per 500 ms, and only when it changed. */
-  private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string, health: Health = { status: HealthStatus.Unknown, message: '' }): void {
-    const signature = JSON.stringify([state.revision, state.bundleDigest, error, health, changeSet.entries.map((entry) => [entry.subject, entry.action, entry.message])]);
+  /**
+   * Reports an application's status with one entry per object (failed when its apply failed), coalesced:
+   * at most one report per application per 500 ms, and only when it changed.
+   */
+  private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string, resources?: readonly ResourceHealth[]): void {
+    const failed = new Set(changeSet.entries.filter((entry) => entry.action === 'failed').map((entry) => objectKey(entry.object)));
+    // Without its objects' health (the apply did not get that far) the application's health is unknown.
+    const health = resources ? worstHealth(resources.map((resource) => resource.health)) : { status: HealthStatus.Unknown, message: '' };
+    const signature = JSON.stringify([
+      state.revision,
+      state.bundleDigest,
+      error,
+      changeSet.entries.map((entry) => [entry.subject, entry.action, entry.message]),
+      resources?.map((resource) => [objectKey(resource.id), resource.health.status, resource.health.message]),
+    ]);
     const body = () => ({
       case: 'status' as const,
       value: {

@@ -11,6 +11,7 @@ import {
   ClusterRegistrationEntity,
   DriftEntity,
   RenderedBundleEntity,
+  ResourceStatusEntity,
   RevisionEntity,
   SourceEntity,
 } from './entities';
@@ -28,6 +29,7 @@ export const entityClasses = [
   ClusterRegistrationEntity,
   DriftEntity,
   RenderedBundleEntity,
+  ResourceStatusEntity,
   RevisionEntity,
   SourceEntity,
 ];

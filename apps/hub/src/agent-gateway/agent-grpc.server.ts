@@ -185,7 +185,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       case 'heartbeat':
-        await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
+        this.statuses.seen(cluster);
         return;
       case 'drift': {
         const report = message.body.value;
@@ -203,8 +203,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         await this.drifts.healed(cluster, message.body.value.instructionId, message.body.value.error);
         return;
       case 'status':
+        this.statuses.seen(cluster);
         await this.statuses.record(cluster, message.body.value);
-        await clusters.update({ id: cluster.id }, { lastSeenAt: new Date() });
         return;
       default:
         return;

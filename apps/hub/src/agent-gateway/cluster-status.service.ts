@@ -1,46 +1,93 @@
-import { Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
-import { ApplicationEntity, ClusterApplicationStatusEntity, type ClusterEntity, type SyncStateName } from '@capstan/persistence';
+import { ClusterApplicationStatusEntity, type ClusterEntity, ResourceStatusEntity, type SyncStateName } from '@capstan/persistence';
 import { changeActionName, HealthStatus, healthStatusName, type StatusReport, SyncState } from '@capstan/proto';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+import { type ResourceStatusRow, StatusWriter } from './status-writer';
 
 const syncStateNames: Partial<Record<SyncState, SyncStateName>> = { [SyncState.SYNCED]: 'Synced', [SyncState.OUT_OF_SYNC]: 'OutOfSync', [SyncState.FAILED]: 'Failed' };
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Keeps the last status each agent reported per application, and answers for the API. */
-@Injectable()
-export class ClusterStatusService {
-  constructor(private readonly dataSource: DataSource) {}
+/** One row per object: an agent that lists an object twice is taken at its last word. */
+function resourceRows(report: StatusReport): ResourceStatusRow[] {
+  const rows = new Map<string, ResourceStatusRow>();
+  for (const resource of report.resources) {
+    const object = resource.object;
+    const row = {
+      group: object?.group ?? '',
+      kind: object?.kind ?? '',
+      namespace: object?.namespace ?? '',
+      name: object?.name ?? '',
+      syncState: syncStateNames[resource.sync] ?? 'OutOfSync',
+      healthStatus: healthStatusName(resource.health?.status ?? HealthStatus.UNKNOWN),
+      healthMessage: resource.health?.message ?? '',
+    };
+    rows.set(`${row.group}|${row.kind}|${row.namespace}|${row.name}`, row);
+  }
+  return [...rows.values()];
+}
 
-  /** Records a status report; a report for an application the hub does not know is ignored. */
-  async record(cluster: ClusterEntity, report: StatusReport): Promise<void> {
-    const application = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ name: report.application });
-    if (!application) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(ClusterApplicationStatusEntity)
-      .values({
-        clusterId: cluster.id,
-        applicationId: application.id,
-        revisionId: uuidPattern.test(report.revision) ? report.revision : null,
-        bundleDigest: report.bundleDigest,
-        syncState: syncStateNames[report.sync] ?? 'OutOfSync',
-        error: report.error || null,
-        healthStatus: healthStatusName(report.health?.status ?? HealthStatus.UNKNOWN),
-        healthMessage: report.health?.message ?? '',
-        changeSet: (report.lastChangeSet?.entries ?? []).map((entry) => ({
-          subject: formatIdentity({ kind: entry.object?.kind ?? '', namespace: entry.object?.namespace ?? '', name: entry.object?.name ?? '' }),
-          action: changeActionName(entry.action),
-          message: entry.message,
-        })),
-        reportedAt: new Date(Number(report.observedAtUnixMs) || Date.now()),
-      })
-      .orUpdate(['revision_id', 'bundle_digest', 'sync_state', 'error', 'health_status', 'health_message', 'change_set', 'reported_at'], ['cluster_id', 'application_id'])
-      .execute();
+/** Keeps the last status each agent reported per application and per object, and answers for the API. */
+@Injectable()
+export class ClusterStatusService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ClusterStatusService.name);
+  private readonly writer: StatusWriter;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.writer = new StatusWriter(dataSource);
   }
 
-  forCluster(clusterId: string): Promise<ClusterApplicationStatusEntity[]> {
-    return this.dataSource.getRepository(ClusterApplicationStatusEntity).find({ where: { clusterId }, relations: { application: true }, order: { reportedAt: 'DESC' } });
+  /** Records a status report, batched with others; a report for an application the hub does not know is ignored. */
+  record(cluster: ClusterEntity, report: StatusReport): Promise<void> {
+    return this.writer.writeStatus({
+      clusterId: cluster.id,
+      application: report.application,
+      revisionId: uuidPattern.test(report.revision) ? report.revision : null,
+      bundleDigest: report.bundleDigest,
+      syncState: syncStateNames[report.sync] ?? 'OutOfSync',
+      error: report.error || null,
+      healthStatus: healthStatusName(report.health?.status ?? HealthStatus.UNKNOWN),
+      healthMessage: report.health?.message ?? '',
+      changeSet: (report.lastChangeSet?.entries ?? []).map((entry) => ({
+        subject: formatIdentity({ kind: entry.object?.kind ?? '', namespace: entry.object?.namespace ?? '', name: entry.object?.name ?? '' }),
+        action: changeActionName(entry.action),
+        message: entry.message,
+      })),
+      reportedAt: new Date(Number(report.observedAtUnixMs) || Date.now()),
+      resources: resourceRows(report),
+    });
+  }
+
+  /**
+   * Records, batched with others, that the cluster's agent was heard from now. Nobody waits for it:
+   * the agent's next message is not held up, and a failed write is only logged (the next heartbeat makes up for it).
+   */
+  seen(cluster: ClusterEntity): void {
+    this.writer.writeSeen(cluster.id, new Date()).catch((error: Error) => this.logger.warn(`could not record that cluster ${cluster.name} was seen: ${error.message}`));
+  }
+
+  /** Writes what is still queued while the database is open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.close();
+  }
+
+  /** The application statuses of these clusters, newest first, with their applications. */
+  forClusters(clusterIds: readonly string[]): Promise<ClusterApplicationStatusEntity[]> {
+    return this.dataSource.getRepository(ClusterApplicationStatusEntity).find({ where: { clusterId: In([...clusterIds]) }, relations: { application: true }, order: { reportedAt: 'DESC' } });
+  }
+
+  /** The object statuses of these (cluster, application) pairs, by kind, namespace and name. */
+  resourcesOf(pairs: ReadonlyArray<{ clusterId: string; applicationId: string }>): Promise<ResourceStatusEntity[]> {
+    return this.dataSource
+      .getRepository(ResourceStatusEntity)
+      .createQueryBuilder('resource')
+      .where('(resource.clusterId, resource.applicationId) IN (SELECT * FROM unnest(CAST(:clusterIds AS uuid[]), CAST(:applicationIds AS uuid[])))', {
+        clusterIds: pairs.map((pair) => pair.clusterId),
+        applicationIds: pairs.map((pair) => pair.applicationId),
+      })
+      .orderBy('resource.kind')
+      .addOrderBy('resource.namespace')
+      .addOrderBy('resource.name')
+      .getMany();
   }
 }

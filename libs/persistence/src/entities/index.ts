@@ -10,5 +10,6 @@ export * from './cluster.entity';
 export * from './drift.entity';
 export * from './policies';
 export * from './rendered-bundle.entity';
+export * from './resource-status.entity';
 export * from './revision.entity';
 export * from './source.entity';

@@ -1,0 +1,103 @@
+import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
+import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import { testDatabaseKinds } from '@capstan/persistence';
+import { KubeConfig } from '@kubernetes/client-node';
+import { TestGitRepository } from '../testing/git-repository';
+import { startTestHub, type TestHub } from '../testing/test-hub';
+import { until } from '../testing/wait';
+import { ClusterStatusService } from './cluster-status.service';
+
+const manifests = {
+  'apps/shop/kustomization.yaml': 'namespace: shop\nresources:\n  - namespace.yaml\n  - settings.yaml\n  - web.yaml\n',
+  'apps/shop/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+  'apps/shop/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n',
+  'apps/shop/web.yaml':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: registry.example/web:1\n',
+};
+
+interface ResourceView {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  syncState: string;
+  health: string;
+}
+interface ClustersView {
+  clusters: { edges: Array<{ node: { name: string; applications: Array<{ application: string; resources: ResourceView[] }> } }> };
+}
+
+describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kind) => {
+  let hub: TestHub;
+  let kubeSim: KubeSimServer;
+  let repository: TestGitRepository;
+  const agents: Agent[] = [];
+  const clusterNames = ['eu-1', 'eu-2', 'us-1'];
+
+  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await hub.graphql<T>(query, variables);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data as T;
+  };
+  const startAgent = async (cluster: string) => {
+    kubeSim.addCluster(cluster);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
+    const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation($name: String!) { createClusterRegistration(input: { name: $name, labels: { env: "prod" } }) { token hubPublicKey } }`,
+      { name: cluster },
+    );
+    const agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig });
+    agents.push(agent);
+    await agent.start();
+  };
+  const clusters = () => ok<ClustersView>(`{ clusters(first: 10) { edges { node { name applications { application resources { group kind namespace name syncState health } } } } } }`);
+
+  beforeAll(async () => {
+    hub = await startTestHub(kind);
+    kubeSim = new KubeSimServer();
+    await kubeSim.start();
+    repository = await TestGitRepository.create();
+    await repository.commit(manifests, 'shop');
+    await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
+    await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
+    await ok(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, targets: [{ group: "prod" }] }) { name } }`);
+    for (const cluster of clusterNames) await startAgent(cluster);
+  });
+  afterAll(async () => {
+    await Promise.all(agents.map((agent) => agent.stop()));
+    await hub.close();
+    await kubeSim.stop();
+    repository.remove();
+  });
+
+  it('shows every object of the application on every cluster with its sync state and health', async () => {
+    await until(async () => (await clusters()).clusters.edges.every((edge) => edge.node.applications[0]?.resources.length === 3));
+    for (const { node } of (await clusters()).clusters.edges) {
+      expect(node.applications[0].resources).toEqual([
+        { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'settings', syncState: 'Synced', health: 'Healthy' },
+        { group: 'apps', kind: 'Deployment', namespace: 'shop', name: 'web', syncState: 'Synced', health: expect.any(String) },
+        { group: '', kind: 'Namespace', namespace: '', name: 'shop', syncState: 'Synced', health: 'Healthy' },
+      ]);
+    }
+  });
+
+  it('drops the objects that left git', async () => {
+    await repository.commit({ 'apps/shop/web.yaml': null, 'apps/shop/kustomization.yaml': 'namespace: shop\nresources:\n  - namespace.yaml\n  - settings.yaml\n' }, 'No web');
+    await ok(`mutation { syncSource(name: "fleet") { status } }`);
+    await until(async () => (await clusters()).clusters.edges.every((edge) => edge.node.applications[0]?.resources.length === 2));
+    expect((await clusters()).clusters.edges[0].node.applications[0].resources.map((resource) => resource.name)).toEqual(['settings', 'shop']);
+  });
+
+  it('loads the statuses of a whole page of clusters with one query per level', async () => {
+    const statuses = hub.hub.app.get(ClusterStatusService);
+    const applicationQueries = jest.spyOn(statuses, 'forClusters');
+    const resourceQueries = jest.spyOn(statuses, 'resourcesOf');
+    const view = await clusters();
+    expect(view.clusters.edges).toHaveLength(clusterNames.length);
+    expect(applicationQueries).toHaveBeenCalledTimes(1);
+    expect(resourceQueries).toHaveBeenCalledTimes(1);
+    applicationQueries.mockRestore();
+    resourceQueries.mockRestore();
+  });
+});
