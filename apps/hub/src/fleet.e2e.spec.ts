@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
+import { Agent, type AgentOptions, defaultAgentOptions } from '@capstan/agent-engine';
 import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -31,7 +31,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     if (response.errors) throw new Error(JSON.stringify(response.errors));
     return response.data as T;
   };
-  const startAgent = async (cluster: string, labels: Record<string, string>, hubPublicKey?: string) => {
+  const startAgent = async (cluster: string, labels: Record<string, string>, hubPublicKey?: string, options: Partial<AgentOptions> = {}) => {
     kubeSim.addCluster(cluster);
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
@@ -45,6 +45,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       hubPublicKey: hubPublicKey ?? registration.hubPublicKey,
       bootstrapToken: registration.token,
       kubeConfig,
+      ...options,
     });
     agents.push(agent);
     await agent.start();
@@ -228,6 +229,21 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     expect(kubeSim.cluster('eu-2').findObject({ apiVersion: 'v1', kind: 'Namespace', name: 'shop' })).toBeUndefined();
   });
 
+
+  it('finds and heals a change whose watch event was lost, by reading every object back periodically', async () => {
+    const agent = await startAgent('eu-4', { env: 'prod' }, undefined, { checksumIntervalMs: 300 });
+    await until(() => configMap('eu-4', 'settings') !== undefined);
+    const mode = () => (configMap('eu-4', 'settings')?.['data'] as Record<string, string>)['mode'];
+    const gitMode = mode();
+    const verified: Array<Array<{ application: string; liveDigest: string }>> = [];
+    agent.on('verified', (applications) => verified.push(applications));
+    kubeSim.cluster('eu-4').store.withoutEvents(() => kubeSim.cluster('eu-4').editObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'shop' }, { data: { mode: 'by hand' } }));
+    await until(() => mode() === gitMode);
+    const { application } = await ok<{ application: { currentRevision: { clusterDigests: Record<string, string> } } }>(`{ application(name: "shop") { currentRevision { clusterDigests } } }`);
+    // The read-back that saw it told the hub a live digest other than the bundle's.
+    expect(verified.flat()).toContainEqual({ application: 'shop', liveDigest: expect.not.stringMatching(application.currentRevision.clusterDigests['eu-4']) });
+    await until(() => verified.at(-1)?.[0]?.liveDigest === application.currentRevision.clusterDigests['eu-4']);
+  });
 
   it('takes the application off a cluster that leaves the group, and brings it back when the cluster rejoins', async () => {
     const agent = agents[0];

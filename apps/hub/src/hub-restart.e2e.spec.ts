@@ -84,4 +84,22 @@ describe('a hub restarted under connected agents', () => {
     await until(() => (kubeSim.cluster('core-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'core', namespace: 'default' })?.['data'] as Record<string, string>)['a'] === '2');
     expect(applies).toHaveLength(2);
   });
+
+  it('hears, once back, of the drift its agent healed on its own while the hub was down', async () => {
+    const reference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'core', namespace: 'default' };
+    const config = { host: '127.0.0.1', port: 0, grpcPort: hub.grpcPort, grpcInsecure: true, stateDir, dataDir: join(stateDir, 'data'), adminToken, logLevel: 'silent' as const };
+    await hub.close();
+    const healed = new Promise((resolve) => agent.once('healed', resolve));
+    kubeSim.cluster('core-1').editObject(reference, { data: { a: 'by hand' } }, { fieldManager: 'kubectl-edit' });
+    await healed;
+    expect((kubeSim.cluster('core-1').findObject(reference)?.['data'] as Record<string, string>)['a']).toBe('2');
+
+    hub = await startHub(config);
+    type DriftRecord = { subject: string; status: string; instructedAt: string | null; healedAt: string | null; fields: Array<{ path: string; changedBy: string }> };
+    const history = async () => (await graphql<{ cluster: { driftHistory: DriftRecord[] } }>(`{ cluster(name: "core-1") { driftHistory { subject status instructedAt healedAt fields { path changedBy } } } }`)).cluster.driftHistory;
+    await until(async () => (await history()).length > 0);
+    expect(await history()).toEqual([
+      { subject: 'ConfigMap/default/core', status: 'healed', instructedAt: null, healedAt: expect.any(String), fields: [{ path: 'data.a', changedBy: 'kubectl-edit' }] },
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { Agent, defaultAgentOptions } from './agent';
 
 /** The agent's settings as flags (and environment variables), shared by `capstan agent` and apps/agent. */
@@ -17,6 +17,7 @@ export function agentCommand(name = 'agent'): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the cluster; in-cluster configuration without it', process.env['KUBECONFIG'])
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', "the agent's namespace, for its inventories", 'capstan-system')
+    .option('--checksum-interval <seconds>', 'how often every managed object is read back and checked, whatever watch events said', (value) => positiveNumber('--checksum-interval', value), 300)
     .action(async (options: AgentFlags) => {
       const agent = createAgent(options);
       agent.on('synced', (application: string, changeSet: { entries: Array<{ subject: string; action: string }> }) =>
@@ -44,6 +45,13 @@ export interface AgentFlags {
   kubeconfig?: string;
   context?: string;
   namespace: string;
+  checksumInterval: number;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${flag} must be a positive number of seconds, not "${value}"`);
+  return number;
 }
 
 /** An agent from its flags: the credential file is read when present, and written after registration. */
@@ -67,5 +75,6 @@ export function createAgent(flags: AgentFlags): Agent {
     },
     kubeConfig,
     namespace: flags.namespace,
+    checksumIntervalMs: flags.checksumInterval * 1000,
   });
 }

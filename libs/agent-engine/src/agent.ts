@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
-import { detectDrift, ignoredPointers } from '@capstan/diff';
+import { detectDrift, ignoredPointers, liveDigest, type ObjectDrift } from '@capstan/diff';
 import { applyOperation } from 'fast-json-patch';
 import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
 import { applyAll, applyAllStaged, type ChangeSet, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, changeActionFromName, type HealInstruction, HealInstructionSchema, HealPolicy, healthStatusFromName, type HubMessage, SyncState } from '@capstan/proto';
+import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, changeActionFromName, type HealInstruction, HealPolicy, healthStatusFromName, type HubMessage, SequencedChannel, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
@@ -26,12 +26,14 @@ export interface AgentOptions {
   namespace: string;
   agentVersion: string;
   heartbeatIntervalMs: number;
+  /** How often every managed object is read back and checked, whatever watch events said; the hub gets a checksum per application. */
+  checksumIntervalMs: number;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
 }
 
-export function defaultAgentOptions(): Pick<AgentOptions, 'namespace' | 'heartbeatIntervalMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'agentVersion'> {
-  return { namespace: 'capstan-system', heartbeatIntervalMs: 10_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000, agentVersion: '0.1.0' };
+export function defaultAgentOptions(): Pick<AgentOptions, 'namespace' | 'heartbeatIntervalMs' | 'checksumIntervalMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'agentVersion'> {
+  return { namespace: 'capstan-system', heartbeatIntervalMs: 10_000, checksumIntervalMs: 5 * 60_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000, agentVersion: '0.1.0' };
 }
 
 
@@ -106,10 +108,12 @@ export class Agent extends EventEmitter {
   private readonly inventories: InventoryStore;
   private credential: string | undefined;
   private stream: ReturnType<HubClient['connect']> | null = null;
-  private sequence = 0n;
+  /** Drift reports and heal results are kept until the hub acknowledges them, and resent on the next session. */
+  private readonly channel = new SequencedChannel<AgentMessageBody>({ mustArrive: (body) => body?.case === 'drift' || body?.case === 'healResult', capacity: 1_000 });
   private stopped = false;
   private attempts = 0;
   private heartbeat: NodeJS.Timeout | null = null;
+  private checksums: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Digest applied per application: a repeated desired state changes nothing. */
   private readonly applied = new Map<string, string>();
@@ -155,11 +159,14 @@ export class Agent extends EventEmitter {
     for (const entry of cached) this.cached.set(entry.application, entry);
     await this.enqueue(() => this.converge(cached.map(fromCached)), '');
     await this.connect();
+    this.checksums = setInterval(() => void this.enqueue(() => this.verifyLive(), ''), this.options.checksumIntervalMs);
+    this.checksums.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.checksums) clearInterval(this.checksums);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stream?.cancel();
     for (const stop of this.watches.values()) (await stop.catch(() => () => undefined))();
@@ -177,7 +184,13 @@ export class Agent extends EventEmitter {
     });
     stream.on('error', () => this.reconnectLater());
     stream.on('end', () => this.reconnectLater());
-    this.send({ case: 'hello', value: { agentVersion: this.options.agentVersion, kubernetesVersion: await this.kubernetesVersion(), heldDigests: [...this.applied.values()] } });
+    const kubernetesVersion = await this.kubernetesVersion();
+    // What the hub did not acknowledge goes first, in order, so it is not taken for a duplicate of what follows.
+    for (const message of this.channel.unacknowledged()) stream.write(create(AgentMessageSchema, message));
+    this.send({
+      case: 'hello',
+      value: { agentVersion: this.options.agentVersion, kubernetesVersion, heldDigests: [...this.applied.values()], lastAckedSequence: this.channel.lastHandledSequence },
+    });
     // A new session starts from nothing: the hub gets every last status again, including those made while cut off.
     this.reports.reset();
     for (const [application, { signature, body }] of this.lastReports) this.reports.offer(application, signature, body);
@@ -205,7 +218,8 @@ export class Agent extends EventEmitter {
   }
 
   private send(body: AgentMessageBody): void {
-    this.stream?.write(create(AgentMessageSchema, { sequence: ++this.sequence, body }));
+    const message = this.channel.stamp(body);
+    this.stream?.write(create(AgentMessageSchema, message));
   }
 
   /**
@@ -219,19 +233,24 @@ export class Agent extends EventEmitter {
     return this.work;
   }
 
+  /** Handles each hub message once, in order, acknowledging it when done (a resent duplicate only gets its acknowledgement again). */
   private onHubMessage(message: HubMessage): void {
-    if (message.body.case !== 'ack') this.send({ case: 'ack', value: { sequence: message.sequence } });
+    if (message.body.case === 'ack') return this.channel.acknowledge(message.body.value.sequence);
+    const acknowledge = () => this.send({ case: 'ack', value: { sequence: message.sequence } });
+    if (!this.channel.isNew(message.sequence)) return acknowledge();
+    this.channel.handled(message.sequence);
     if (message.body.case === 'heal') {
       const instruction = message.body.value;
-      void this.enqueue(() => this.heal(instruction), instruction.application);
-    }
-    if (message.body.case === 'desiredState') {
+      void this.enqueue(() => this.heal(instruction), instruction.application).then(acknowledge);
+    } else if (message.body.case === 'desiredState') {
       const applications = message.body.value.applications;
       this.listedByHub = new Set(applications.map((state) => state.application));
       void this.enqueue(async () => {
         await this.retireUnlisted();
         await this.converge(applications);
-      }, '');
+      }, '').then(acknowledge);
+    } else {
+      void this.work.then(acknowledge);
     }
   }
 
@@ -329,39 +348,62 @@ export class Agent extends EventEmitter {
     await Promise.all(this.watches.values());
   }
 
+  /**
+   * Reads every managed object back and judges it, whatever watch events said (one may have been
+   * missed): drift found is reported as if seen live, and the hub gets each application's live
+   * digest to compare with the bundle it wants there. Emits `verified` with the digests.
+   */
+  private async verifyLive(): Promise<void> {
+    const drifts = new Map<string, ObjectDrift[]>([...this.states.keys()].map((application) => [application, []]));
+    for (const [key, entry] of this.desired) {
+      const live = (await this.resources.client.read(referenceTo(identityOf(entry.object))).catch(() => null)) as unknown as JsonObject | null;
+      // Told again, in case the first report was lost with a session.
+      this.reportedDrift.delete(key);
+      const drift = this.judge(live ? 'MODIFIED' : 'DELETED', live ?? entry.object);
+      if (drift) drifts.get(entry.application)?.push(drift);
+    }
+    const applications = [...this.states.values()].map((state) => ({ application: state.application, liveDigest: liveDigest(state.bundleDigest, drifts.get(state.application) ?? []) }));
+    this.send({ case: 'checksums', value: { applications } });
+    this.emit('verified', applications);
+  }
+
   private onObjectEvent(type: string, live: JsonObject): void {
+    this.judge(type, live);
+  }
+
+  /** Judges a managed object as it is live; reports drift not reported before, and returns the drift found. */
+  private judge(type: string, live: JsonObject): ObjectDrift | null {
     const key = objectKey(identityOf(live));
     const entry = this.desired.get(key);
-    if (!entry) return;
+    if (!entry) return null;
     const ignore = (this.states.get(entry.application)?.ignoreRules ?? []).map((rule) => ({ ...rule }));
     const drift = detectDrift(entry.object, type === 'DELETED' ? null : live, { ignore });
     const signature = drift ? JSON.stringify([drift.deleted, drift.fields.map((field) => [field.path, field.live])]) : '';
-    if (this.reportedDrift.get(key) === signature || (!drift && !this.reportedDrift.has(key))) return;
+    if (this.reportedDrift.get(key) === signature || (!drift && !this.reportedDrift.has(key))) return drift;
     if (!drift) {
       this.reportedDrift.delete(key);
-      return;
+      return null;
     }
     this.reportedDrift.set(key, signature);
     this.emit('drift', entry.application, drift);
+    const report = {
+      application: entry.application,
+      object: { ...drift.object },
+      objectDeleted: drift.deleted,
+      observedAtUnixMs: BigInt(Date.now()),
+      fields: drift.fields.map((field) => ({ path: field.path, desiredJson: JSON.stringify(field.desired), liveJson: field.live === undefined ? '' : JSON.stringify(field.live), changedBy: field.changedBy ?? '' })),
+    };
     if (!this.connected && !this.paused && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
-      // Cut off from the hub, the agent keeps enforcing under the last policy it received.
-      const object = entry.object;
-      void this.enqueue(
-        () => this.heal(create(HealInstructionSchema, { instructionId: '', application: entry.application, action: { case: 'reapply', value: { objects: [{ ...identityOf(object) }] } } })),
-        entry.application,
-      );
-      return;
+      // Cut off from the hub, the agent keeps enforcing under the last policy it received, and tells the hub once it is back.
+      void this.enqueue(async () => {
+        const changeSet = await this.reapply(entry.application, [identityOf(entry.object)]);
+        const healed = changeSet.entries.every((change) => change.action !== 'failed');
+        this.send({ case: 'drift', value: healed ? { ...report, healedLocallyAtUnixMs: BigInt(Date.now()) } : report });
+      }, entry.application);
+      return drift;
     }
-    this.send({
-      case: 'drift',
-      value: {
-        application: entry.application,
-        object: { ...drift.object },
-        objectDeleted: drift.deleted,
-        observedAtUnixMs: BigInt(Date.now()),
-        fields: drift.fields.map((field) => ({ path: field.path, desiredJson: JSON.stringify(field.desired), liveJson: field.live === undefined ? '' : JSON.stringify(field.live), changedBy: field.changedBy ?? '' })),
-      },
-    });
+    this.send({ case: 'drift', value: report });
+    return drift;
   }
 
   /** Carries out an instruction from the hub: re-apply objects, resync an application (all when none is named), pause or resume. */
@@ -379,24 +421,31 @@ export class Agent extends EventEmitter {
       case 'resync':
         for (const application of this.states.keys()) if (!instruction.application || application === instruction.application) this.applied.delete(application);
         return this.converge([...this.states.values()].filter((state) => !instruction.application || state.application === instruction.application));
-      case 'reapply':
+      case 'reapply': {
         if (this.paused) return;
-        break;
+        const changeSet = await this.reapply(instruction.application, instruction.action.value.objects);
+        const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
+        this.send({
+          case: 'healResult',
+          value: { instructionId: instruction.instructionId, application: instruction.application, changeSet: toProtoChangeSet(changeSet), error: failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ') },
+        });
+        return;
+      }
       default:
         return;
     }
-    const objects = instruction.action.value.objects
-      .map((ref) => this.desired.get(objectKey({ group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name })))
+  }
+
+  /** Applies these objects again as git says they should be, leaving out the fields ignore rules give to others. */
+  private async reapply(application: string, refs: readonly ObjectIdentity[]): Promise<ChangeSet> {
+    const objects = refs
+      .map((ref) => this.desired.get(objectKey(ref)))
       .filter((entry): entry is { application: string; object: JsonObject } => entry !== undefined)
       .map((entry) => withoutIgnoredFields(entry.object, this.states.get(entry.application)?.ignoreRules ?? []));
     const changeSet = await applyAll(this.resources, objects);
     for (const object of objects) this.reportedDrift.delete(objectKey(identityOf(object)));
-    const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
-    this.emit('healed', instruction.application, changeSet);
-    this.send({
-      case: 'healResult',
-      value: { instructionId: instruction.instructionId, application: instruction.application, changeSet: toProtoChangeSet(changeSet), error: failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ') },
-    });
+    this.emit('healed', application, changeSet);
+    return changeSet;
   }
 
   /** The health of each of the application's live objects (libs/health judges each by kind). */

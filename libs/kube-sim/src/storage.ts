@@ -46,6 +46,7 @@ export class ObjectStore {
   private readonly tables = new Map<string, Map<string, JsonObject>>();
   private readonly history: StoredChange[] = [];
   private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private losingEvents = false;
 
   /** @param historySize how many changes are kept for watches to resume from */
   constructor(private readonly historySize: number) {}
@@ -143,7 +144,21 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Runs writes whose changes no watch will ever see, neither live nor on resume: the failure of a
+   * watch that silently drops events, which clients must survive by reading back.
+   */
+  withoutEvents<T>(writes: () => T): T {
+    this.losingEvents = true;
+    try {
+      return writes();
+    } finally {
+      this.losingEvents = false;
+    }
+  }
+
   private record(change: StoredChange): void {
+    if (this.losingEvents) return;
     this.history.push(change);
     if (this.history.length > this.historySize) {
       const dropped = this.history.splice(0, this.history.length - this.historySize);

@@ -59,6 +59,16 @@ describe('watch through client-node', () => {
     expect(events.map((event) => `${event.type} ${event.name}`)).toEqual(['ADDED resume-2']);
   });
 
+  it('can lose the events of some writes, as a faulty watch does, while the writes stand', async () => {
+    const list = await fixture.core.listNamespacedConfigMap({ namespace: 'default' });
+    const events = await collect(fixture.config, '/api/v1/namespaces/default/configmaps', { resourceVersion: list.metadata?.resourceVersion }, 1, async () => {
+      fixture.cluster.store.withoutEvents(() => fixture.cluster.createObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unseen', namespace: 'default' } }));
+      await fixture.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'seen' } } });
+    });
+    expect(events.map((event) => `${event.type} ${event.name}`)).toEqual(['ADDED seen']);
+    expect((await fixture.core.readNamespacedConfigMap({ name: 'unseen', namespace: 'default' })).metadata?.name).toBe('unseen');
+  });
+
   it('starts with the current objects as ADDED when no resourceVersion is given', async () => {
     const events = await collect(fixture.config, '/api/v1/namespaces/default/configmaps', { labelSelector: 'resume=yes' }, 2);
     expect(events.map((event) => `${event.type} ${event.name}`)).toEqual(['ADDED resume-1', 'ADDED resume-2']);

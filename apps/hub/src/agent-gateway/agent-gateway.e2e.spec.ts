@@ -17,12 +17,25 @@ import { type Client, type ClientDuplexStream, credentials, makeGenericClientCon
 import { DataSource } from 'typeorm';
 import { TestGitRepository } from '../testing/git-repository';
 import { startTestHub, type TestHub } from '../testing/test-hub';
+import { until } from '../testing/wait';
 
 type AgentClient = Client & {
   register(request: unknown, callback: (error: ServiceError | null, response?: RegisterResponse) => void): void;
   fetchBundle(request: unknown, metadata: Metadata): NodeJS.ReadableStream;
   connect(metadata: Metadata): ClientDuplexStream<AgentMessage, HubMessage>;
 };
+
+/** Collects what the hub sends on a stream until `done` says enough. */
+function receiveUntil(stream: ClientDuplexStream<AgentMessage, HubMessage>, done: (messages: HubMessage[]) => boolean): Promise<HubMessage[]> {
+  const messages: HubMessage[] = [];
+  return new Promise((resolve, reject) => {
+    stream.on('data', (message: HubMessage) => {
+      messages.push(message);
+      if (done(messages)) resolve(messages);
+    });
+    stream.on('error', reject);
+  });
+}
 
 const withCredential = (credential: string) => {
   const metadata = new Metadata();
@@ -107,18 +120,14 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     const digests = (await digestsOf()) ?? {};
 
     const stream = client.connect(withCredential(credentialsOf['alpha']));
-    const messages: HubMessage[] = [];
-    const desired = new Promise<HubMessage>((resolve, reject) => {
-      stream.on('data', (message: HubMessage) => {
-        messages.push(message);
-        if (message.body.case === 'desiredState') resolve(message);
-      });
-      stream.on('error', reject);
-    });
+    const received = receiveUntil(stream, (messages) => messages.some((message) => message.body.case === 'ack'));
     stream.write(create(AgentMessageSchema, { sequence: 1n, body: { case: 'hello', value: { cluster: 'alpha', agentVersion: '0.1.1', kubernetesVersion: 'v1.33.1' } } }));
-    const message = await desired;
+    const messages = await received;
     stream.end();
-    expect(messages[0].body).toMatchObject({ case: 'ack', value: { sequence: 1n } });
+    // The Hello is acknowledged once handled, after the desired state it brought.
+    expect(messages.map((message) => message.body.case)).toEqual(['desiredState', 'ack']);
+    expect(messages[1].body).toMatchObject({ case: 'ack', value: { sequence: 1n } });
+    const message = messages[0];
     const applications = message.body.case === 'desiredState' ? message.body.value.applications : [];
     expect(applications).toHaveLength(1);
     expect(applications[0]).toMatchObject({ application: 'hello', bundleDigest: digests['alpha'], prune: true, healPolicy: HealPolicy.APPROVE });
@@ -137,6 +146,42 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     const digests = (await digestsOf()) ?? {};
     expect(digests['alpha']).not.toBe(digests['beta']);
     await expect(fetchBundle(credentialsOf['alpha'], digests['beta'])).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: `bundle ${digests['beta']} is not assigned to cluster alpha` });
+  });
+
+  it('resends after a reconnect the heal instruction the agent did not acknowledge, and handles a resent report once', async () => {
+    credentialsOf['gamma'] = (await register((await registration('gamma', { zone: 'west' })).token)).credential;
+    await until(async () => (await digestsOf())?.['gamma'] !== undefined);
+    const drift = create(AgentMessageSchema, {
+      sequence: 11n,
+      body: {
+        case: 'drift',
+        value: { application: 'hello', object: { version: 'v1', kind: 'ConfigMap', name: 'hello' }, fields: [{ path: 'data.cluster', desiredJson: '"gamma"', liveJson: '"by hand"', changedBy: 'kubectl-edit' }], observedAtUnixMs: BigInt(Date.now()) },
+      },
+    });
+    const isHeal = (message: HubMessage) => message.body.case === 'heal';
+
+    const first = client.connect(withCredential(credentialsOf['gamma']));
+    const beforeCut = receiveUntil(first, (messages) => messages.some(isHeal));
+    first.write(create(AgentMessageSchema, { sequence: 10n, body: { case: 'hello', value: { cluster: 'gamma' } } }));
+    first.write(drift);
+    const [desired, ...rest] = await beforeCut;
+    const heal = rest.find(isHeal) as HubMessage;
+    expect(heal.body).toMatchObject({ case: 'heal', value: { application: 'hello', action: { case: 'reapply' } } });
+    // Cut off before acknowledging the instruction.
+    first.cancel();
+
+    const second = client.connect(withCredential(credentialsOf['gamma']));
+    const afterReconnect = receiveUntil(second, (messages) => messages.some((message) => message.body.case === 'ack' && message.body.value.sequence === 12n));
+    // As an agent does: first what the hub did not acknowledge, then Hello saying what it last handled.
+    second.write(drift);
+    second.write(create(AgentMessageSchema, { sequence: 12n, body: { case: 'hello', value: { cluster: 'gamma', lastAckedSequence: desired.sequence } } }));
+    const messages = await afterReconnect;
+    second.end();
+    expect(messages.map((message) => message.body.case)).toEqual(['ack', 'heal', 'desiredState', 'ack']);
+    expect(messages[0].body).toMatchObject({ case: 'ack', value: { sequence: 11n } });
+    expect(messages[1]).toEqual(heal);
+    const { auditLog } = await ok<{ auditLog: { edges: unknown[] } }>(`{ auditLog(first: 10, action: "drift.detect", targetName: "gamma") { edges { node { id } } } }`);
+    expect(auditLog.edges).toHaveLength(1);
   });
 
   it('closes a stream sending a malformed or oversized message with a status, and keeps serving', async () => {

@@ -16,6 +16,7 @@ import {
   type RegisterRequest,
   type RegisterResponse,
   RegisterResponseSchema,
+  SequencedChannel,
 } from '@capstan/proto';
 import { type handleBidiStreamingCall, type handleServerStreamingCall, type handleUnaryCall, type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
@@ -29,6 +30,8 @@ import { BundleSigner, servingCertificate } from './hub-keys';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
+/** Heal instructions kept per cluster until its agent acknowledges them. */
+const unacknowledgedCapacity = 1_000;
 
 /** One open Connect stream of a cluster's agent. */
 interface AgentSession {
@@ -74,6 +77,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private boundPort = 0;
   /** Open agent sessions by cluster name: how to reach each agent now. */
   private readonly sessions = new Map<string, Set<AgentSession>>();
+  /** Per cluster, across its sessions: sequence numbers, heal instructions not yet acknowledged, the last agent message handled. */
+  private readonly channels = new Map<string, SequencedChannel<HubMessageBody>>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -149,20 +154,45 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   };
 
   private readonly connect: handleBidiStreamingCall<AgentMessage, HubMessage> = (call) => {
-    let sequence = 0n;
-    const send = (body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence: ++sequence, body }));
     this.authenticate(call.metadata).then(
       (cluster) => {
-        const session: AgentSession = { cluster, send, close: (details) => call.emit('error', refusal(status.UNAUTHENTICATED, details)) };
+        const channel = this.channelOf(cluster.name);
+        const write = (sequence: bigint, body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence, body }));
+        const session: AgentSession = {
+          cluster,
+          send: (body) => {
+            const message = channel.stamp(body);
+            write(message.sequence, message.body);
+          },
+          close: (details) => call.emit('error', refusal(status.UNAUTHENTICATED, details)),
+        };
         const sessions = this.sessions.get(cluster.name) ?? new Set();
-        sessions.add(session);
-        this.sessions.set(cluster.name, sessions);
-        call.on('close', () => sessions.delete(session));
-        call.on('cancelled', () => sessions.delete(session));
+        const leave = () => sessions.delete(session);
+        call.on('close', leave);
+        call.on('cancelled', leave);
+        // One message after another, each acknowledged once handled; a message that fails ends the session, and the agent resends it on the next.
+        let handling = Promise.resolve();
+        let failed = false;
         call.on('data', (message: AgentMessage) => {
-          this.handleAgentMessage(cluster, message, send).catch((error: unknown) => {
-            this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
-            call.emit('error', this.toStatus(error, 'handle a message'));
+          handling = handling.then(async () => {
+            if (failed) return;
+            if (message.body.case === 'ack') return channel.acknowledge(message.body.value.sequence);
+            try {
+              if (message.body.case === 'hello') {
+                channel.acknowledge(message.body.value.lastAckedSequence);
+                // What the agent missed goes first, in order, so it is not taken for a duplicate of what follows.
+                for (const unacknowledged of channel.unacknowledged()) write(unacknowledged.sequence, unacknowledged.body);
+                sessions.add(session);
+                this.sessions.set(cluster.name, sessions);
+              }
+              if (channel.isNew(message.sequence)) await this.handleAgentMessage(cluster, message, session.send);
+              channel.handled(message.sequence);
+              session.send({ case: 'ack', value: { sequence: message.sequence } });
+            } catch (error) {
+              failed = true;
+              this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
+              call.emit('error', this.toStatus(error, 'handle a message'));
+            }
           });
         });
         call.on('end', () => call.end());
@@ -171,8 +201,16 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     );
   };
 
+  private channelOf(clusterName: string): SequencedChannel<HubMessageBody> {
+    let channel = this.channels.get(clusterName);
+    if (!channel) {
+      channel = new SequencedChannel<HubMessageBody>({ mustArrive: (body) => body?.case === 'heal', capacity: unacknowledgedCapacity });
+      this.channels.set(clusterName, channel);
+    }
+    return channel;
+  }
+
   private async handleAgentMessage(cluster: ClusterEntity, message: AgentMessage, send: (body: HubMessageBody) => void): Promise<void> {
-    if (message.body.case !== 'ack') send({ case: 'ack', value: { sequence: message.sequence } });
     const clusters = this.dataSource.getRepository(ClusterEntity);
     switch (message.body.case) {
       case 'hello': {
@@ -193,7 +231,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         // Nothing is healed on a paused cluster: its drift is only recorded.
         const policy = paused ? 'alert' : ((await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert');
         const drift = await this.drifts.record(cluster, report, policy);
-        if (drift && policy === 'auto') {
+        if (drift && policy === 'auto' && !report.healedLocallyAtUnixMs) {
           await this.drifts.markInstructed(drift);
           send(healInstruction(drift));
         }
@@ -206,6 +244,18 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         this.statuses.seen(cluster);
         await this.statuses.record(cluster, message.body.value);
         return;
+      case 'checksums': {
+        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
+        const desired = await this.desiredState.forCluster(cluster);
+        for (const { application, liveDigest } of message.body.value.applications) {
+          const state = desired.find((candidate) => candidate.application === application);
+          if (!state || state.bundleDigest === liveDigest) continue;
+          this.logger.warn(`cluster ${cluster.name}: what is live of application ${application} is not bundle ${state.bundleDigest}`);
+          // Under auto the whole application is applied again, whatever drift reports did or did not arrive.
+          if (!paused && state.healPolicy === 'auto') send(resyncInstruction(application));
+        }
+        return;
+      }
       default:
         return;
     }
@@ -215,6 +265,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   disconnect(clusterName: string, reason: string): void {
     for (const session of this.sessions.get(clusterName) ?? []) session.close(reason);
     this.sessions.delete(clusterName);
+    this.channels.delete(clusterName);
   }
 
   /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */

@@ -45,7 +45,7 @@ export class DriftDto {
   @Field(() => GraphQLISODateTime)
   detectedAt: Date;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the hub told the agent to heal it' })
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the hub told the agent to heal it; empty when the agent healed it on its own, cut off from the hub' })
   instructedAt: Date | null;
 
   @Field(() => GraphQLISODateTime, { nullable: true })

@@ -6,6 +6,8 @@ import { DataSource, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 
 const openStatuses: DriftStatus[] = ['healing', 'held', 'alerted'];
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const timeOf = (unixMs: bigint) => new Date(Number(unixMs) || Date.now());
 const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', approve: 'held', alert: 'alerted' };
 
 /** Records the drift agents report and decides, by heal policy, whether it is healed, held or only alerted. */
@@ -16,7 +18,11 @@ export class DriftService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Records a report; one open drift per object, updated while it lasts. Returns it, or null for an unknown application. */
+  /**
+   * Records a report; one open drift per object, updated while it lasts. A drift the agent healed
+   * on its own while cut off from the hub is recorded healed at that time. Returns it, or null for
+   * an unknown application.
+   */
   async record(cluster: ClusterEntity, report: DriftReport, policy: HealPolicy): Promise<DriftEntity | null> {
     const application = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ name: report.application });
     if (!application || !report.object) return null;
@@ -25,7 +31,8 @@ export class DriftService {
     return this.dataSource.transaction(async (manager) => {
       const drifts = manager.getRepository(DriftEntity);
       const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openStatuses) });
-      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: new Date(Number(report.observedAtUnixMs) || Date.now()) });
+      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: timeOf(report.observedAtUnixMs) });
+      if (report.healedLocallyAtUnixMs) Object.assign(drift, { status: 'healed', healedAt: timeOf(report.healedLocallyAtUnixMs) });
       drift.objectRef = { group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name };
       drift.objectDeleted = report.objectDeleted;
       drift.fields = report.fields.map((field) => ({ path: field.path, desired: field.desiredJson, live: field.liveJson, changedBy: field.changedBy }));
@@ -36,7 +43,7 @@ export class DriftService {
         action: 'drift.detect',
         targetType: 'Cluster',
         targetName: cluster.name,
-        summary: { application: application.name, object: subject, deleted: report.objectDeleted, fields: drift.fields, policy },
+        summary: { application: application.name, object: subject, deleted: report.objectDeleted, fields: drift.fields, policy, healedLocally: report.healedLocallyAtUnixMs > 0n },
       });
       return drift;
     });
@@ -48,7 +55,7 @@ export class DriftService {
 
   /** An agent finished a heal instruction (whose id is the drift's). */
   async healed(cluster: ClusterEntity, instructionId: string, error: string): Promise<void> {
-    const drift = await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id });
+    const drift = uuidPattern.test(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
     if (!drift) return;
     await this.dataSource.transaction(async (manager) => {
       if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt: new Date() });
