@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
+import { FleetEventsModule } from './events/fleet-events.module';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { formatGraphqlError } from './common/graphql-error.formatter';
@@ -59,6 +60,7 @@ export class AppModule {
           }),
         }),
         AuditModule,
+        FleetEventsModule,
         AuthModule,
         GroupsModule,
         ClustersModule,

@@ -113,18 +113,26 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'hacked' } });
       await healed;
       await until(() => mode() === 'slow');
-      const log = await ok<{ auditLog: { edges: Array<{ node: { action: string; summary: { fields: DriftView['fields'] } } }> } }>(
-        `{ auditLog(targetName: "eu-1", action: "drift.detect") { edges { node { action summary } } } }`,
-      );
+      type EventView = { type: string; subject: string; occurredAt: string; details: { fields?: DriftView['fields']; how?: string } };
+      const events = async (filter: string) => (await ok<{ events: { edges: Array<{ node: EventView }> } }>(`{ events(${filter}) { edges { node { type subject occurredAt details } } } }`)).events.edges.map((edge) => edge.node);
       // The only drift so far: git's own changes (a new revision, a prune) are never drift.
-      expect(log.auditLog.edges.map((edge) => edge.node.summary.fields)).toEqual([[{ path: 'data.mode', desired: '"slow"', live: '"hacked"', changedBy: 'kubectl-edit' }]]);
+      expect((await events('cluster: "eu-1", type: "drift.detected"')).map((event) => event.details.fields)).toEqual([[{ path: 'data.mode', desired: '"slow"', live: '"hacked"', changedBy: 'kubectl-edit' }]]);
       await until(async () => (await drifts()).length === 0);
-      const [cycle] = (await ok<{ cluster: { driftHistory: Array<{ status: string; detectedAt: string; instructedAt: string; healedAt: string }> } }>(
-        `{ cluster(name: "eu-1") { driftHistory(first: 1) { status detectedAt instructedAt healedAt } } }`,
+      const [cycle] = (await ok<{ cluster: { driftHistory: Array<{ id: string; status: string; detectedAt: string; instructedAt: string; healedAt: string; timeToHealMs: number }> } }>(
+        `{ cluster(name: "eu-1") { driftHistory(first: 1) { id status detectedAt instructedAt healedAt timeToHealMs } } }`,
       )).cluster.driftHistory;
       expect(cycle.status).toBe('healed');
       expect(Date.parse(cycle.detectedAt)).toBeLessThanOrEqual(Date.parse(cycle.instructedAt));
       expect(Date.parse(cycle.instructedAt)).toBeLessThanOrEqual(Date.parse(cycle.healedAt));
+      expect(cycle.timeToHealMs).toBe(Date.parse(cycle.healedAt) - Date.parse(cycle.detectedAt));
+      // The cycle, step by step, newest first.
+      const steps = await events(`drift: "${cycle.id}"`);
+      expect(steps.map((event) => [event.type, event.subject, event.occurredAt])).toEqual([
+        ['heal.succeeded', 'ConfigMap/shop/settings', cycle.healedAt],
+        ['heal.instructed', 'ConfigMap/shop/settings', cycle.instructedAt],
+        ['drift.detected', 'ConfigMap/shop/settings', cycle.detectedAt],
+      ]);
+      expect(steps[1].details.how).toBe('auto');
     });
 
     it('recreates a deleted object under the auto policy', async () => {
@@ -243,6 +251,10 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     // The read-back that saw it told the hub a live digest other than the bundle's.
     expect(verified.flat()).toContainEqual({ application: 'shop', liveDigest: expect.not.stringMatching(application.currentRevision.clusterDigests['eu-4']) });
     await until(() => verified.at(-1)?.[0]?.liveDigest === application.currentRevision.clusterDigests['eu-4']);
+    const { events } = await ok<{ events: { edges: Array<{ node: { application: string; details: Record<string, unknown> } }> } }>(
+      `{ events(cluster: "eu-4", type: "checksum.mismatched") { edges { node { application details } } } }`,
+    );
+    expect(events.edges[0].node).toEqual({ application: 'shop', details: { wanted: application.currentRevision.clusterDigests['eu-4'], live: expect.stringMatching(/^sha256:/), resynced: true } });
   });
 
   it('takes the application off a cluster that leaves the group, and brings it back when the cluster rejoins', async () => {

@@ -101,5 +101,10 @@ describe('a hub restarted under connected agents', () => {
     expect(await history()).toEqual([
       { subject: 'ConfigMap/default/core', status: 'healed', instructedAt: null, healedAt: expect.any(String), fields: [{ path: 'data.a', changedBy: 'kubectl-edit' }] },
     ]);
+    const { events } = await graphql<{ events: { edges: Array<{ node: { type: string; details: Record<string, unknown> } }> } }>(`{ events(cluster: "core-1") { edges { node { type details } } } }`);
+    expect(events.edges.map((edge) => [edge.node.type, edge.node.details['locally'] ?? null])).toEqual([
+      ['heal.succeeded', true],
+      ['drift.detected', null],
+    ]);
   });
 });

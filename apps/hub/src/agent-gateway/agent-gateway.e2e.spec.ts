@@ -180,8 +180,8 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     expect(messages.map((message) => message.body.case)).toEqual(['ack', 'heal', 'desiredState', 'ack']);
     expect(messages[0].body).toMatchObject({ case: 'ack', value: { sequence: 11n } });
     expect(messages[1]).toEqual(heal);
-    const { auditLog } = await ok<{ auditLog: { edges: unknown[] } }>(`{ auditLog(first: 10, action: "drift.detect", targetName: "gamma") { edges { node { id } } } }`);
-    expect(auditLog.edges).toHaveLength(1);
+    const { events } = await ok<{ events: { edges: unknown[] } }>(`{ events(cluster: "gamma", type: "drift.detected") { edges { node { id } } } }`);
+    expect(events.edges).toHaveLength(1);
   });
 
   it('closes a stream sending a malformed or oversized message with a status, and keeps serving', async () => {

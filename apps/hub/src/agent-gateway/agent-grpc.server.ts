@@ -232,7 +232,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         const policy = paused ? 'alert' : ((await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert');
         const drift = await this.drifts.record(cluster, report, policy);
         if (drift && policy === 'auto' && !report.healedLocallyAtUnixMs) {
-          await this.drifts.markInstructed(drift);
+          await this.drifts.markInstructed(drift, 'auto');
           send(healInstruction(drift));
         }
         return;
@@ -250,9 +250,10 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         for (const { application, liveDigest } of message.body.value.applications) {
           const state = desired.find((candidate) => candidate.application === application);
           if (!state || state.bundleDigest === liveDigest) continue;
-          this.logger.warn(`cluster ${cluster.name}: what is live of application ${application} is not bundle ${state.bundleDigest}`);
           // Under auto the whole application is applied again, whatever drift reports did or did not arrive.
-          if (!paused && state.healPolicy === 'auto') send(resyncInstruction(application));
+          const resync = !paused && state.healPolicy === 'auto';
+          await this.drifts.checksumMismatched(cluster, application, state.bundleDigest, liveDigest, resync);
+          if (resync) send(resyncInstruction(application));
         }
         return;
       }

@@ -1,4 +1,4 @@
-import { Args, Field, GraphQLISODateTime, Int, Mutation, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Field, GraphQLISODateTime, ID, Int, Mutation, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { ClusterEntity, type DriftEntity } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -25,8 +25,11 @@ export class FieldDriftDto {
   changedBy: string;
 }
 
-@ObjectType('Drift', { description: 'A managed object that differs from git' })
+@ObjectType('Drift', { description: 'A managed object that differs from git; its events (query `events(drift: id)`) tell the cycle step by step' })
 export class DriftDto {
+  @Field(() => ID)
+  id: string;
+
   @Field()
   application: string;
 
@@ -50,9 +53,14 @@ export class DriftDto {
 
   @Field(() => GraphQLISODateTime, { nullable: true })
   healedAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Milliseconds from detection to healed' })
+  timeToHealMs: number | null;
 }
 
 const toDriftDto = (drift: DriftEntity): DriftDto => ({
+  id: drift.id,
+  timeToHealMs: drift.healedAt ? drift.healedAt.getTime() - drift.detectedAt.getTime() : null,
   application: drift.application?.name ?? '',
   subject: drift.subject,
   objectDeleted: drift.objectDeleted,
@@ -90,7 +98,7 @@ export class DriftResolver {
     const held = await this.drifts.held(cluster.id, application);
     if (held.length === 0) throw CapstanException.conflict(`no drift of application ${application} is held on cluster ${clusterName}`);
     if (!this.grpc.sendHeal(clusterName, held)) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected; approve again once it is`);
-    for (const drift of held) await this.drifts.markInstructed(drift);
+    for (const drift of held) await this.drifts.markInstructed(drift, 'approved');
     return this.audit.change(principal, { action: 'heal.approve', targetType: 'Cluster', targetName: clusterName, reason }, async () => ({
       result: held.length,
       summary: { application, objects: held.map((drift) => drift.subject) },

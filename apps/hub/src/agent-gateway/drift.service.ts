@@ -3,7 +3,7 @@ import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus, type HealPolicy } from '@capstan/persistence';
 import type { DriftReport } from '@capstan/proto';
 import { DataSource, In } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { FleetEventsService } from '../events/fleet-events.service';
 
 const openStatuses: DriftStatus[] = ['healing', 'held', 'alerted'];
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,7 +15,7 @@ const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', appro
 export class DriftService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly events: FleetEventsService,
   ) {}
 
   /**
@@ -38,19 +38,24 @@ export class DriftService {
       drift.fields = report.fields.map((field) => ({ path: field.path, desired: field.desiredJson, live: field.liveJson, changedBy: field.changedBy }));
       await drifts.save(drift);
       drift.application = application;
-      await this.audit.record(manager, {
-        actor: `agent/${cluster.name}`,
-        action: 'drift.detect',
-        targetType: 'Cluster',
-        targetName: cluster.name,
-        summary: { application: application.name, object: subject, deleted: report.objectDeleted, fields: drift.fields, policy, healedLocally: report.healedLocallyAtUnixMs > 0n },
-      });
+      await this.events.record(
+        manager,
+        { type: 'drift.detected', clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: timeOf(report.observedAtUnixMs), details: { deleted: report.objectDeleted, fields: drift.fields, policy } },
+        ...(report.healedLocallyAtUnixMs
+          ? [{ type: 'heal.succeeded' as const, clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: drift.healedAt ?? undefined, details: { locally: true } }]
+          : []),
+      );
       return drift;
     });
   }
 
-  async markInstructed(drift: DriftEntity): Promise<void> {
-    await this.dataSource.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healing', instructedAt: new Date() });
+  /** The hub told the agent to heal the drift: at once under auto, or once someone approved it. */
+  async markInstructed(drift: DriftEntity, how: 'auto' | 'approved'): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const instructedAt = new Date();
+      await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healing', instructedAt });
+      await this.events.record(manager, { type: 'heal.instructed', clusterId: drift.clusterId, applicationId: drift.applicationId, driftId: drift.id, subject: drift.subject, occurredAt: instructedAt, details: { how } });
+    });
   }
 
   /** An agent finished a heal instruction (whose id is the drift's). */
@@ -58,9 +63,24 @@ export class DriftService {
     const drift = uuidPattern.test(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
     if (!drift) return;
     await this.dataSource.transaction(async (manager) => {
-      if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt: new Date() });
-      await this.audit.record(manager, { actor: `agent/${cluster.name}`, action: error ? 'heal.fail' : 'heal.complete', targetType: 'Cluster', targetName: cluster.name, summary: { object: drift.subject, error } });
+      const healedAt = new Date();
+      if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt });
+      await this.events.record(manager, {
+        type: error ? 'heal.failed' : 'heal.succeeded',
+        clusterId: cluster.id,
+        applicationId: drift.applicationId,
+        driftId: drift.id,
+        subject: drift.subject,
+        occurredAt: healedAt,
+        details: error ? { error } : {},
+      });
     });
+  }
+
+  /** What is live of an application on a cluster is not the bundle the hub wants there. */
+  async checksumMismatched(cluster: ClusterEntity, application: string, wanted: string, live: string, resynced: boolean): Promise<void> {
+    const found = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ name: application });
+    await this.events.record(this.dataSource.manager, { type: 'checksum.mismatched', clusterId: cluster.id, applicationId: found?.id ?? null, details: { wanted, live, resynced } });
   }
 
   /** Open drifts of a cluster, newest first. */

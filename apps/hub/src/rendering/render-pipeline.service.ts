@@ -100,10 +100,12 @@ export class RenderPipelineService {
   /** What agents reported of an application on clusters that no longer run it is history, not status. */
   private async forgetStatuses(manager: EntityManager, application: ApplicationEntity, clusters: readonly string[]): Promise<void> {
     if (clusters.length === 0) return;
-    await manager.query(
-      `DELETE FROM cluster_application_statuses AS status USING clusters AS cluster WHERE status.cluster_id = cluster.id AND status.application_id = $1 AND cluster.name = ANY($2::text[])`,
-      [application.id, clusters],
-    );
+    for (const table of ['cluster_application_statuses', 'resource_statuses']) {
+      await manager.query(`DELETE FROM ${table} AS status USING clusters AS cluster WHERE status.cluster_id = cluster.id AND status.application_id = $1 AND cluster.name = ANY($2::text[])`, [
+        application.id,
+        clusters,
+      ]);
+    }
   }
 
   private tryRender(application: ApplicationEntity, source: SourceEntity, tree: string) {

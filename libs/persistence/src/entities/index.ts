@@ -8,6 +8,7 @@ export * from './cluster-group.entity';
 export * from './cluster-registration.entity';
 export * from './cluster.entity';
 export * from './drift.entity';
+export * from './fleet-event.entity';
 export * from './policies';
 export * from './rendered-bundle.entity';
 export * from './resource-status.entity';

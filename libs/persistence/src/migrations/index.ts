@@ -7,6 +7,7 @@ import { ApplicationHealth1795401239081 } from './1795401239081-application-heal
 import { IgnoreRules1795401583150 } from './1795401583150-ignore-rules';
 import { ClusterPause1795402197920 } from './1795402197920-cluster-pause';
 import { ResourceStatuses1796034895897 } from './1796034895897-resource-statuses';
+import { FleetEvents1796035420357 } from './1796035420357-fleet-events';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897, FleetEvents1796035420357];

@@ -1,0 +1,14 @@
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import { connectionComplexity } from '../common/pagination';
+import { FleetEventConnection, FleetEventsArgs } from './fleet-event.dto';
+import { FleetEventsService } from './fleet-events.service';
+
+@Resolver()
+export class FleetEventsResolver {
+  constructor(private readonly fleetEvents: FleetEventsService) {}
+
+  @Query(() => FleetEventConnection, { description: 'What happened on the fleet, newest first: drift, heal instructions and results, checksum mismatches', complexity: connectionComplexity })
+  events(@Args() { first, after, ...filter }: FleetEventsArgs) {
+    return this.fleetEvents.list(filter, { first, after });
+  }
+}

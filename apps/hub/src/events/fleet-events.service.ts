@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { FleetEventEntity, type FleetEventType } from '@capstan/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type PageArgs, paginate } from '../common/pagination';
+import type { FleetEventDto } from './fleet-event.dto';
+
+export interface FleetEventRecord {
+  type: FleetEventType;
+  clusterId: string;
+  applicationId?: string | null;
+  driftId?: string | null;
+  subject?: string;
+  /** When it happened, if not now (e.g. as the agent observed it). */
+  occurredAt?: Date;
+  details?: Record<string, unknown>;
+}
+
+export interface FleetEventFilter {
+  cluster?: string;
+  application?: string;
+  type?: string;
+  drift?: string;
+}
+
+/** The fleet's event stream: written alongside what it records, read newest first. */
+@Injectable()
+export class FleetEventsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Writes events with `manager`, i.e. inside the caller's transaction. */
+  async record(manager: EntityManager, ...events: FleetEventRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    const repository = manager.getRepository(FleetEventEntity);
+    await repository.save(
+      events.map((event) =>
+        repository.create({
+        type: event.type,
+        clusterId: event.clusterId,
+        applicationId: event.applicationId ?? null,
+        driftId: event.driftId ?? null,
+        subject: event.subject ?? '',
+        occurredAt: event.occurredAt ?? new Date(),
+          details: event.details ?? {},
+        }),
+      ),
+    );
+  }
+
+  list(filter: FleetEventFilter, page: PageArgs) {
+    const query = this.dataSource
+      .getRepository(FleetEventEntity)
+      .createQueryBuilder('event')
+      .innerJoinAndSelect('event.cluster', 'cluster')
+      .leftJoinAndSelect('event.application', 'application')
+      .where('TRUE');
+    if (filter.cluster) query.andWhere('cluster.name = :cluster', { cluster: filter.cluster });
+    if (filter.application) query.andWhere('application.name = :application', { application: filter.application });
+    if (filter.type) query.andWhere('event.type = :type', { type: filter.type });
+    if (filter.drift) query.andWhere('event.drift_id = :drift', { drift: filter.drift });
+    return paginate(query, page, { column: 'event.id', direction: 'DESC', key: (event) => event.id }, toFleetEventDto);
+  }
+}
+
+function toFleetEventDto(event: FleetEventEntity): FleetEventDto {
+  return {
+    id: event.id,
+    occurredAt: event.occurredAt,
+    type: event.type,
+    cluster: event.cluster?.name ?? '',
+    application: event.application?.name ?? null,
+    drift: event.driftId,
+    subject: event.subject,
+    details: event.details,
+  };
+}

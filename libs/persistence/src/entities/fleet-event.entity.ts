@@ -1,0 +1,57 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ApplicationEntity } from './application.entity';
+import { ClusterEntity } from './cluster.entity';
+import { DriftEntity } from './drift.entity';
+
+export const fleetEventTypes = ['drift.detected', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched'] as const;
+export type FleetEventType = (typeof fleetEventTypes)[number];
+
+/**
+ * Something that happened on a cluster, as its agent and the hub saw it: drift, the heal
+ * instruction it got and the heal's result (linked by the drift), a live checksum that did not
+ * match. Unlike the audit log, which says who changed what, events are observations.
+ */
+@Entity({ name: 'fleet_events' })
+@Index('ix_fleet_events_cluster', ['clusterId', 'id'])
+@Index('ix_fleet_events_drift', ['driftId'])
+@Check('ck_fleet_events_type', `type IN (${fleetEventTypes.map((type) => `'${type}'`).join(', ')})`)
+export class FleetEventEntity {
+  /** Monotonic, so events order and paginate by it. */
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt: Date;
+
+  @Column({ type: 'varchar', length: 32 })
+  type: FleetEventType;
+
+  @Column({ name: 'cluster_id', type: 'uuid' })
+  clusterId: string;
+
+  @ManyToOne(() => ClusterEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'cluster_id' })
+  cluster?: ClusterEntity;
+
+  @Column({ name: 'application_id', type: 'uuid', nullable: true })
+  applicationId: string | null;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity | null;
+
+  /** The drift this event belongs to: its detection, instruction and heal share it. */
+  @Column({ name: 'drift_id', type: 'uuid', nullable: true })
+  driftId: string | null;
+
+  @ManyToOne(() => DriftEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'drift_id' })
+  drift?: DriftEntity | null;
+
+  /** Kind/namespace/name of the object concerned, when one is. */
+  @Column({ type: 'text', default: '' })
+  subject: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  details: Record<string, unknown>;
+}
