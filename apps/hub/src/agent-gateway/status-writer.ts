@@ -145,12 +145,13 @@ export interface ApplicationStatusRow {
 }
 
 /**
- * Upserts the application statuses, upserts their objects' statuses and removes the objects the
- * reports no longer list, in one statement over unnest arrays (a fixed number of parameters
- * however large the batch). Application names are resolved in SQL; reports of applications or
- * clusters that no longer exist are dropped.
+ * Upserts the application statuses and their objects' statuses in one statement over unnest
+ * arrays (a fixed number of parameters however large the batch). Application names are resolved
+ * in SQL; reports of applications or clusters that no longer exist are dropped. An application's
+ * `reported_at` only ever moves forward, and its objects take the same value: that is how the
+ * next statement tells the objects a report no longer lists.
  */
-const writeApplicationStatusesSql = `
+const upsertStatusesSql = `
 WITH reported AS (
   INSERT INTO cluster_application_statuses AS current (cluster_id, application_id, revision_id, bundle_digest, sync_state, error, health_status, health_message, change_set, reported_at)
   SELECT r.cluster_id, a.id, r.revision_id, r.bundle_digest, r.sync_state, r.error, r.health_status, r.health_message, r.change_set, r.reported_at
@@ -160,27 +161,27 @@ WITH reported AS (
   JOIN clusters c ON c.id = r.cluster_id
   ON CONFLICT (cluster_id, application_id) DO UPDATE SET
     revision_id = EXCLUDED.revision_id, bundle_digest = EXCLUDED.bundle_digest, sync_state = EXCLUDED.sync_state, error = EXCLUDED.error,
-    health_status = EXCLUDED.health_status, health_message = EXCLUDED.health_message, change_set = EXCLUDED.change_set, reported_at = EXCLUDED.reported_at
+    health_status = EXCLUDED.health_status, health_message = EXCLUDED.health_message, change_set = EXCLUDED.change_set,
+    reported_at = GREATEST(EXCLUDED.reported_at, current.reported_at + interval '1 microsecond')
   RETURNING current.cluster_id, current.application_id, current.reported_at
-), objects AS (
-  SELECT r.cluster_id, r.application_id, o."group", o.kind, o.namespace, o.name, o.sync_state, o.health_status, o.health_message, r.reported_at
-  FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-    AS o(report, "group", kind, namespace, name, sync_state, health_status, health_message)
-  JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS b(cluster_id, application, report) ON b.report = o.report
-  JOIN applications a ON a.name = b.application
-  JOIN reported r ON r.cluster_id = b.cluster_id AND r.application_id = a.id
-), removed AS (
-  DELETE FROM resource_statuses s USING reported r
-  WHERE s.cluster_id = r.cluster_id AND s.application_id = r.application_id
-    AND NOT EXISTS (
-      SELECT 1 FROM objects o
-      WHERE o.cluster_id = s.cluster_id AND o.application_id = s.application_id AND o."group" = s."group" AND o.kind = s.kind AND o.namespace = s.namespace AND o.name = s.name
-    )
 )
 INSERT INTO resource_statuses (cluster_id, application_id, "group", kind, namespace, name, sync_state, health_status, health_message, reported_at)
-SELECT cluster_id, application_id, "group", kind, namespace, name, sync_state, health_status, health_message, reported_at FROM objects
+SELECT r.cluster_id, r.application_id, o."group", o.kind, o.namespace, o.name, o.sync_state, o.health_status, o.health_message, r.reported_at
+FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+  AS o(report, "group", kind, namespace, name, sync_state, health_status, health_message)
+JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS b(cluster_id, application, report) ON b.report = o.report
+JOIN applications a ON a.name = b.application
+JOIN reported r ON r.cluster_id = b.cluster_id AND r.application_id = a.id
 ON CONFLICT (cluster_id, application_id, "group", kind, namespace, name) DO UPDATE SET
   sync_state = EXCLUDED.sync_state, health_status = EXCLUDED.health_status, health_message = EXCLUDED.health_message, reported_at = EXCLUDED.reported_at`;
+
+/** Removes the objects the batch's reports no longer list: those older than their application's last report. */
+const removeUnlistedObjectsSql = `
+DELETE FROM resource_statuses s
+USING cluster_application_statuses c
+JOIN applications a ON a.id = c.application_id
+JOIN unnest($1::uuid[], $2::text[]) AS r(cluster_id, application) ON r.cluster_id = c.cluster_id AND r.application = a.name
+WHERE s.cluster_id = c.cluster_id AND s.application_id = c.application_id AND s.reported_at < c.reported_at`;
 
 /** Writes a batch of application statuses (superseded ones already left out) with their objects' statuses. */
 export async function writeApplicationStatuses(dataSource: DataSource, rows: readonly ApplicationStatusRow[]): Promise<void> {
@@ -214,7 +215,7 @@ export async function writeApplicationStatuses(dataSource: DataSource, rows: rea
       objects.healthMessages.push(resource.healthMessage);
     }
   });
-  await dataSource.query(writeApplicationStatusesSql, [
+  const parameters = [
     reports.clusterIds,
     reports.applications,
     reports.revisionIds,
@@ -233,7 +234,11 @@ export async function writeApplicationStatuses(dataSource: DataSource, rows: rea
     objects.syncStates,
     objects.healthStatuses,
     objects.healthMessages,
-  ]);
+  ];
+  await dataSource.transaction(async (manager) => {
+    await manager.query(upsertStatusesSql, parameters);
+    await manager.query(removeUnlistedObjectsSql, [reports.clusterIds, reports.applications]);
+  });
 }
 
 /** When each cluster's agent was last heard from. */
