@@ -343,9 +343,12 @@ export class Agent extends EventEmitter {
       const apiVersion = String(object['apiVersion']);
       const watchKey = `${apiVersion}|${id.kind}|${id.namespace}`;
       if (this.watches.has(watchKey)) continue;
-      this.watches.set(watchKey, watchKind(this.resources, { apiVersion, kind: id.kind, namespace: id.namespace }, (type, live) => this.onObjectEvent(type, live as unknown as JsonObject)));
+      const watching = watchKind(this.resources, { apiVersion, kind: id.kind, namespace: id.namespace }, (type, live) => this.onObjectEvent(type, live as unknown as JsonObject));
+      this.watches.set(watchKey, watching);
+      // A kind the cluster does not serve (yet) is tried again with the next apply; its objects already failed there.
+      watching.catch(() => this.watches.delete(watchKey));
     }
-    await Promise.all(this.watches.values());
+    await Promise.allSettled(this.watches.values());
   }
 
   /**

@@ -44,7 +44,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.pollDueSources(), pollTickMs);
+    this.timer = setInterval(() => void this.pollDueSources().catch((error: Error) => this.logger.warn(`polling sources failed: ${error.message}`)), pollTickMs);
     this.timer.unref();
     this.unsubscribe = this.events.onPlacementChanged(() => this.schedulePlacement());
   }
