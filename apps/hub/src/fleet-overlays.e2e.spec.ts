@@ -134,4 +134,15 @@ describe.each(testDatabaseKinds())('three clusters in two groups with their own 
     expect(status.resources.filter((resource) => resource.syncState === 'Failed').map((resource) => resource.name).sort()).toEqual(['broken', 'gizmo']);
     expect(kubeSim.cluster('dev-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'web-dev' })).toMatchObject({ data: { mode: 'new' } });
   });
+
+  it('leaves what left git in place with prune off, and says so in the ChangeSet', async () => {
+    await ok(`mutation { updateApplication(input: { name: "web", prune: false }) { name } }`);
+    await repository.commit({ 'apps/web/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n', 'apps/web/base/settings.yaml': null, 'apps/web/base/gadget.yaml': null, 'apps/web/base/broken.yaml': null }, 'Drop the settings');
+    await ok(`mutation { syncSource(name: "fleet") { status } }`);
+    await until(async () => (await statusOf('eu-1'))?.changeSet.some((entry) => entry.subject === 'ConfigMap/web/settings' && entry.action === 'skipped'));
+    const status = await statusOf('eu-1');
+    expect(status.syncState).toBe('Synced');
+    expect(status.changeSet.find((entry) => entry.subject === 'ConfigMap/web/settings')).toEqual({ subject: 'ConfigMap/web/settings', action: 'skipped', message: 'no longer in git; left in place because prune is off' });
+    expect(kubeSim.cluster('eu-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'web' })).toBeDefined();
+  });
 });

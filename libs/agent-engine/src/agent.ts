@@ -315,7 +315,7 @@ export class Agent extends EventEmitter {
     }
   }
 
-  /** Applies the bundle, then prunes (when asked) what the previous inventory had and this one lacks. */
+  /** Applies the bundle, then prunes (when asked; else reports as skipped) what the previous inventory had and this one lacks. */
   private async apply(state: ApplicationDesiredState, objects: JsonObject[]): Promise<ChangeSet> {
     const applied = await applyAllStaged(this.resources, objects);
     const previous = await this.inventories.read(state.application);
@@ -323,7 +323,8 @@ export class Agent extends EventEmitter {
     const stale = inventoryDiff(previous, { objects: objects.map((object) => identityOf(object)) });
     const pruned = state.prune && stale.length ? await deleteAll(this.resources, stale) : null;
     await this.inventories.write(state.application, nextInventory(appliedIds, stale, pruned));
-    return { entries: [...applied.entries, ...(pruned?.entries ?? [])] };
+    const left = state.prune ? [] : stale.map((object) => ({ object, subject: formatIdentity(object), action: 'skipped' as const, message: 'no longer in git; left in place because prune is off' }));
+    return { entries: [...applied.entries, ...(pruned?.entries ?? []), ...left] };
   }
 
   /** Replaces what git says of the application's objects; objects it no longer has are no longer watched for drift. */
