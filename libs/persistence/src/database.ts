@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { type Announcements, inProcessAnnouncements, postgresAnnouncements } from './announcements';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
@@ -15,6 +16,8 @@ export interface DatabaseOptions {
 export interface Database {
   readonly dataSource: DataSource;
   readonly embedded: boolean;
+  /** Between the hub processes sharing this database: LISTEN/NOTIFY, or in-process when embedded. */
+  readonly announcements: Announcements;
   close(): Promise<void>;
 }
 
@@ -44,10 +47,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await embedded?.stop();
     throw error;
   }
+  const announcements = embedded ? inProcessAnnouncements() : postgresAnnouncements(url, dataSource);
   return {
     dataSource,
     embedded: embedded !== null,
+    announcements,
     async close() {
+      await announcements.close();
       if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.stop();
     },

@@ -1,3 +1,4 @@
+export * from './announcements';
 export * from './data-source';
 export * from './database';
 export * from './database-errors';

@@ -100,7 +100,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     this.unsubscribe = this.events.onChanged((clusters) => {
-      for (const name of clusters) {
+      // Announcements may have been missed: every agent here gets its desired state again, which changes nothing where nothing changed.
+      for (const name of clusters === 'all' ? [...this.sessions.keys()] : clusters) {
         for (const session of this.sessions.get(name) ?? []) {
           this.sendDesiredState(session.cluster, session.send).catch((error: Error) => this.logger.warn(`could not push desired state to ${name}: ${error.message}`));
         }

@@ -1,22 +1,64 @@
 import { EventEmitter } from 'node:events';
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type Database, maxAnnouncementBytes } from '@capstan/persistence';
+import { DATABASE } from '../database/database.module';
+
+const desiredStateChannel = 'capstan_desired_state';
+
+/** Cluster names in JSON arrays that each fit one announcement. */
+function inAnnouncements(clusters: readonly string[]): string[] {
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let bytes = 2;
+  for (const cluster of clusters) {
+    const size = Buffer.byteLength(JSON.stringify(cluster)) + 1;
+    if (batch.length && bytes + size > maxAnnouncementBytes) {
+      payloads.push(JSON.stringify(batch));
+      batch = [];
+      bytes = 2;
+    }
+    batch.push(cluster);
+    bytes += size;
+  }
+  if (batch.length) payloads.push(JSON.stringify(batch));
+  return payloads;
+}
+
+/** Clusters whose desired state changed, or `all` when some announcements may have been missed. */
+export type ChangedClusters = readonly string[] | 'all';
 
 /**
- * Announces two things in-process (with several hub replicas this becomes PostgreSQL
- * LISTEN/NOTIFY): that clusters' desired state changed, so the sessions of their agents push it
- * at once; and that placement may have changed (a cluster joined or left a group, a group or an
- * application's targets changed), so the revisions in force are rendered again for the clusters
- * they now reach.
+ * Announces two things: that clusters' desired state changed, so whichever hub process holds
+ * their agents' sessions pushes it at once (through PostgreSQL LISTEN/NOTIFY, so with several
+ * replicas the one holding the stream hears it); and, in this process, that placement may have
+ * changed (a cluster joined or left a group, a group or an application's targets changed), so the
+ * revisions in force are rendered again for the clusters they now reach.
  */
 @Injectable()
-export class DesiredStateEvents {
+export class DesiredStateEvents implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DesiredStateEvents.name);
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private stopListening: (() => void) | null = null;
 
-  changed(clusters: readonly string[]): void {
-    if (clusters.length) this.emitter.emit('changed', clusters);
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  async onModuleInit(): Promise<void> {
+    this.stopListening = await this.database.announcements.listen(desiredStateChannel, (payload) => {
+      this.emitter.emit('changed', payload === null ? 'all' : (JSON.parse(payload) as string[]));
+    });
   }
 
-  onChanged(listener: (clusters: readonly string[]) => void): () => void {
+  onApplicationShutdown(): void {
+    this.stopListening?.();
+  }
+
+  changed(clusters: readonly string[]): void {
+    for (const payload of inAnnouncements(clusters)) {
+      this.database.announcements.announce(desiredStateChannel, payload).catch((error: Error) => this.logger.warn(`could not announce a desired-state change: ${error.message}`));
+    }
+  }
+
+  onChanged(listener: (clusters: ChangedClusters) => void): () => void {
     this.emitter.on('changed', listener);
     return () => this.emitter.off('changed', listener);
   }
