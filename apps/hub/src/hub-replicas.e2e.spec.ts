@@ -80,4 +80,14 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     const { cluster } = await graphql<{ cluster: { connected: boolean; applications: Array<{ syncState: string }> } }>(renderer, `{ cluster(name: "edge-1") { connected applications { syncState } } }`);
     expect(cluster).toEqual({ connected: true, applications: [{ syncState: 'Synced' }] });
   });
+
+  it('carries an operator’s instruction to the replica holding the agent’s stream', async () => {
+    const [renderer] = replicas;
+    const paused = new Promise((resolve) => agent.once('paused', resolve));
+    await graphql(renderer, `mutation { pauseCluster(name: "edge-1") { name } }`);
+    await paused;
+    const resumed = new Promise((resolve) => agent.once('resumed', resolve));
+    await graphql(renderer, `mutation { resumeCluster(name: "edge-1") { name } }`);
+    await resumed;
+  });
 });

@@ -28,7 +28,7 @@ export class AgentGatewayResolver {
   @RequiredRole('operator')
   async revokeClusterCredentials(@CurrentPrincipal() principal: Principal, @Args('cluster') cluster: string, @Args('reason', { nullable: true }) reason?: string) {
     const revoked = await this.registrations.revokeCredentials(principal, cluster, reason);
-    this.grpc.disconnect(cluster, `the credential of cluster ${cluster} was revoked`);
+    await this.grpc.disconnect(cluster, `the credential of cluster ${cluster} was revoked`);
     return revoked;
   }
 }

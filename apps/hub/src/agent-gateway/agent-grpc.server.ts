@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
 import { canonicalJson, type JsonValue } from '@capstan/manifest';
-import { ClusterEntity, type DriftEntity, RenderedBundleEntity } from '@capstan/persistence';
+import { ClusterEntity, type Database, type DriftEntity, RenderedBundleEntity } from '@capstan/persistence';
 import {
   type AgentMessage,
   AgentService,
@@ -22,7 +22,9 @@ import { type handleBidiStreamingCall, type handleServerStreamingCall, type hand
 import { DataSource } from 'typeorm';
 import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
+import { DATABASE } from '../database/database.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
+import { connectionDeadlineMs } from './cluster-status.resolver';
 import { ClusterStatusService } from './cluster-status.service';
 import { DriftService } from './drift.service';
 import { type ApplicationDesiredState, DesiredStateService } from './desired-state.service';
@@ -30,6 +32,11 @@ import { BundleSigner, servingCertificate } from './hub-keys';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
+/** Where hub replicas tell each other what to do with the agent sessions they hold. */
+const sessionsChannel = 'capstan_agent_sessions';
+
+/** For the replica holding a cluster's session: send it this hub message (base64 of its binary form), or end it. */
+type SessionAnnouncement = { cluster: string; message: string } | { cluster: string; disconnect: string };
 /** Heal instructions kept per cluster until its agent acknowledges them. */
 const unacknowledgedCapacity = 1_000;
 
@@ -79,10 +86,11 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private readonly sessions = new Map<string, Set<AgentSession>>();
   /** Per cluster, across its sessions: sequence numbers, heal instructions not yet acknowledged, the last agent message handled. */
   private readonly channels = new Map<string, SequencedChannel<HubMessageBody>>();
-  private unsubscribe: (() => void) | null = null;
+  private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(DATABASE) private readonly database: Database,
     private readonly dataSource: DataSource,
     private readonly registrations: RegistrationsService,
     private readonly desiredState: DesiredStateService,
@@ -99,14 +107,15 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe = this.events.onChanged((clusters) => {
+    this.unsubscribe.push(await this.database.announcements.listen(sessionsChannel, (payload) => payload && this.onSessionAnnouncement(JSON.parse(payload) as SessionAnnouncement)));
+    this.unsubscribe.push(this.events.onChanged((clusters) => {
       // Announcements may have been missed: every agent here gets its desired state again, which changes nothing where nothing changed.
       for (const name of clusters === 'all' ? [...this.sessions.keys()] : clusters) {
         for (const session of this.sessions.get(name) ?? []) {
           this.sendDesiredState(session.cluster, session.send).catch((error: Error) => this.logger.warn(`could not push desired state to ${name}: ${error.message}`));
         }
       }
-    });
+    }));
     this.server.addService(grpcServiceDefinition(AgentService), { register: this.register, connect: this.connect, fetchBundle: this.fetchBundle });
     const credentials = this.config.grpcInsecure
       ? ServerCredentials.createInsecure()
@@ -120,7 +129,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     // Agents' sessions never end on their own: give calls in flight a moment, then close the rest.
     const forced = setTimeout(() => this.server.forceShutdown(), 1_000);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -263,25 +272,52 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Ends every open session of a cluster, e.g. once its credentials are revoked. */
-  disconnect(clusterName: string, reason: string): void {
-    for (const session of this.sessions.get(clusterName) ?? []) session.close(reason);
-    this.sessions.delete(clusterName);
-    this.channels.delete(clusterName);
+  /** Ends every open session of a cluster, on whichever replica holds it, e.g. once its credentials are revoked. */
+  async disconnect(clusterName: string, reason: string): Promise<void> {
+    await this.announce({ cluster: clusterName, disconnect: reason });
   }
 
   /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */
-  sendHeal(clusterName: string, drifts: readonly DriftEntity[]): boolean {
+  sendHeal(clusterName: string, drifts: readonly DriftEntity[]): Promise<boolean> {
     return this.instruct(clusterName, ...drifts.map(healInstruction));
   }
 
-  /** Sends instructions to the agent of `cluster`; false when the agent is not connected. */
-  instruct(clusterName: string, ...instructions: HubMessageBody[]): boolean {
-    // The newest session is the agent's current one; older ones are on their way out.
-    const session = [...(this.sessions.get(clusterName) ?? [])].at(-1);
-    if (!session) return false;
-    for (const instruction of instructions) session.send(instruction);
+  /**
+   * Sends instructions to the agent of `cluster`, through whichever replica holds its session;
+   * false when the agent is not connected.
+   */
+  async instruct(clusterName: string, ...instructions: HubMessageBody[]): Promise<boolean> {
+    const session = this.currentSession(clusterName);
+    if (session) {
+      for (const instruction of instructions) session.send(instruction);
+      return true;
+    }
+    if (this.database.embedded) return false;
+    const cluster = await this.dataSource.getRepository(ClusterEntity).findOneBy({ name: clusterName });
+    if (!cluster?.lastSeenAt || Date.now() - cluster.lastSeenAt.getTime() >= connectionDeadlineMs) return false;
+    for (const instruction of instructions) {
+      await this.announce({ cluster: clusterName, message: Buffer.from(toBinary(HubMessageSchema, create(HubMessageSchema, { body: instruction }))).toString('base64') });
+    }
     return true;
+  }
+
+  /** The newest session is the agent's current one; older ones are on their way out. */
+  private currentSession(clusterName: string): AgentSession | undefined {
+    return [...(this.sessions.get(clusterName) ?? [])].at(-1);
+  }
+
+  private announce(announcement: SessionAnnouncement): Promise<void> {
+    return this.database.announcements.announce(sessionsChannel, JSON.stringify(announcement));
+  }
+
+  private onSessionAnnouncement(announcement: SessionAnnouncement): void {
+    if ('disconnect' in announcement) {
+      for (const session of this.sessions.get(announcement.cluster) ?? []) session.close(announcement.disconnect);
+      this.sessions.delete(announcement.cluster);
+      this.channels.delete(announcement.cluster);
+      return;
+    }
+    this.currentSession(announcement.cluster)?.send(fromBinary(HubMessageSchema, Buffer.from(announcement.message, 'base64')).body);
   }
 
   private async sendDesiredState(cluster: ClusterEntity, send: (body: HubMessageBody) => void): Promise<void> {

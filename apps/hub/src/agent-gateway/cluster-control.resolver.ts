@@ -24,7 +24,7 @@ export class ClusterControlResolver {
   @RequiredRole('operator')
   async sync(@CurrentPrincipal() principal: Principal, @Args('cluster') clusterName: string, @Args('application', { nullable: true }) application?: string, @Args('reason', { nullable: true }) reason?: string) {
     await this.clusterInScope(principal, clusterName);
-    if (!this.grpc.instruct(clusterName, resyncInstruction(application ?? ''))) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected`);
+    if (!(await this.grpc.instruct(clusterName, resyncInstruction(application ?? '')))) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected`);
     return this.audit.change(principal, { action: 'cluster.sync', targetType: 'Cluster', targetName: clusterName, reason }, async () => ({ result: true, summary: { application: application ?? '(all)' } }));
   }
 
@@ -47,7 +47,7 @@ export class ClusterControlResolver {
       return { result: { ...cluster, paused }, summary: { paused } };
     });
     // A disconnected agent hears it on its next Hello.
-    this.grpc.instruct(name, clusterControl(paused));
+    await this.grpc.instruct(name, clusterControl(paused));
     return updated;
   }
 

@@ -97,7 +97,7 @@ export class DriftResolver {
     if (!cluster) throw CapstanException.notFound('cluster', clusterName);
     const held = await this.drifts.held(cluster.id, application);
     if (held.length === 0) throw CapstanException.conflict(`no drift of application ${application} is held on cluster ${clusterName}`);
-    if (!this.grpc.sendHeal(clusterName, held)) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected; approve again once it is`);
+    if (!(await this.grpc.sendHeal(clusterName, held))) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected; approve again once it is`);
     for (const drift of held) await this.drifts.markInstructed(drift, 'approved');
     return this.audit.change(principal, { action: 'heal.approve', targetType: 'Cluster', targetName: clusterName, reason }, async () => ({
       result: held.length,
