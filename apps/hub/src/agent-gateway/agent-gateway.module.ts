@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { GroupsModule } from '../groups/groups.module';
 import { AgentGatewayResolver } from './agent-gateway.resolver';
 import { ClusterControlResolver } from './cluster-control.resolver';
-import { ClusterApplicationStatusResolver, ClusterStatusResolver } from './cluster-status.resolver';
+import { ApplicationStatusResolver, ClusterApplicationStatusResolver, ClusterStatusResolver } from './cluster-status.resolver';
 import { AgentGrpcServer } from './agent-grpc.server';
 import { ClusterStatusService } from './cluster-status.service';
 import { DesiredStateService } from './desired-state.service';
@@ -13,7 +13,7 @@ import { RegistrationsService } from './registrations.service';
 /** Where agents meet the hub: registration, their gRPC sessions, desired state and bundles. */
 @Module({
   imports: [GroupsModule],
-  providers: [RegistrationsService, DesiredStateService, ClusterStatusService, DriftService, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, DriftResolver, ClusterControlResolver],
+  providers: [RegistrationsService, DesiredStateService, ClusterStatusService, DriftService, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, ApplicationStatusResolver, DriftResolver, ClusterControlResolver],
   exports: [AgentGrpcServer],
 })
 export class AgentGatewayModule {}

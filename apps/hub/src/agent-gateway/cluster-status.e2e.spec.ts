@@ -89,9 +89,17 @@ describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kin
     expect((await clusters()).clusters.edges[0].node.applications[0].resources.map((resource) => resource.name)).toEqual(['settings', 'shop']);
   });
 
+  it('shows per application the clusters running it, each with the revision its agent applied last', async () => {
+    const { application } = await ok<{ application: { currentRevision: { commitSha: string }; clusters: Array<{ cluster: string; application: string; syncState: string; revision: string }> } }>(
+      `{ application(name: "shop") { currentRevision { commitSha } clusters { cluster application syncState revision } } }`,
+    );
+    expect(application.clusters.map((status) => status.cluster).sort()).toEqual(clusterNames);
+    for (const status of application.clusters) expect(status).toMatchObject({ application: 'shop', syncState: 'Synced', revision: application.currentRevision.commitSha });
+  });
+
   it('loads the statuses of a whole page of clusters with one query per level', async () => {
     const statuses = hub.hub.app.get(ClusterStatusService);
-    const applicationQueries = jest.spyOn(statuses, 'forClusters');
+    const applicationQueries = jest.spyOn(statuses, 'statusesOf');
     const resourceQueries = jest.spyOn(statuses, 'resourcesOf');
     const view = await clusters();
     expect(view.clusters.edges).toHaveLength(clusterNames.length);

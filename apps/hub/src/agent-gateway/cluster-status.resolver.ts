@@ -1,5 +1,7 @@
 import { Context, Field, GraphQLISODateTime, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import type { ClusterApplicationStatusEntity, ClusterEntity, ResourceStatusEntity } from '@capstan/persistence';
+import DataLoader from 'dataloader';
+import { ApplicationDto } from '../applications/application.dto';
 import { ClusterDto } from '../clusters/cluster.dto';
 import { ClusterStatusService } from './cluster-status.service';
 
@@ -46,7 +48,13 @@ export class ClusterApplicationStatusDto {
   applicationId: string;
 
   @Field()
+  cluster: string;
+
+  @Field()
   application: string;
+
+  @Field(() => String, { nullable: true, description: 'Commit of the revision the agent applied last' })
+  revision: string | null;
 
   @Field({ description: 'Synced, OutOfSync or Failed' })
   syncState: string;
@@ -73,68 +81,54 @@ export class ClusterApplicationStatusDto {
 /** An agent that has not been heard from for this long (three heartbeats) counts as disconnected. */
 export const connectionDeadlineMs = 30_000;
 
-/**
- * Gathers the keys that one GraphQL request asks for while it resolves a list, and loads them all
- * with one query: a page of a hundred clusters costs one query per field, not one per cluster.
- */
-class BatchLoader<Value> {
-  private pending: Array<{ key: string; resolve: (value: Value[]) => void; reject: (error: unknown) => void }> = [];
-
-  constructor(private readonly loadAll: (keys: string[]) => Promise<Map<string, Value[]>>) {}
-
-  load(key: string): Promise<Value[]> {
-    return new Promise((resolve, reject) => {
-      // graphql-js calls the resolvers of a list's items one after another in the same tick; load once they all have asked.
-      if (this.pending.push({ key, resolve, reject }) === 1) void Promise.resolve().then(() => process.nextTick(() => this.dispatch()));
-    });
-  }
-
-  private dispatch(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.loadAll([...new Set(batch.map((entry) => entry.key))]).then(
-      (values) => {
-        for (const entry of batch) entry.resolve(values.get(entry.key) ?? []);
-      },
-      (error: unknown) => {
-        for (const entry of batch) entry.reject(error);
-      },
-    );
-  }
+/** Values grouped under the keys asked for, in their order: what a DataLoader batch returns. */
+function groupedBy<Value>(keys: readonly string[], values: readonly Value[], keyOf: (value: Value) => string): Value[][] {
+  const groups = new Map<string, Value[]>(keys.map((key) => [key, []]));
+  for (const value of values) groups.get(keyOf(value))?.push(value);
+  return keys.map((key) => groups.get(key) ?? []);
 }
 
-function groupBy<Value>(values: readonly Value[], keyOf: (value: Value) => string): Map<string, Value[]> {
-  const groups = new Map<string, Value[]>();
-  for (const value of values) {
-    const key = keyOf(value);
-    const group = groups.get(key);
-    if (group) group.push(value);
-    else groups.set(key, [value]);
-  }
-  return groups;
+interface StatusPair {
+  clusterId: string;
+  applicationId: string;
 }
+const pairKey = (pair: StatusPair) => `${pair.clusterId}|${pair.applicationId}`;
 
-const pairKey = (clusterId: string, applicationId: string) => `${clusterId}|${applicationId}`;
+/** Loaders of one GraphQL request (its context object): a page of a hundred clusters costs one query per field, not one per cluster. */
+const requestLoaders = new WeakMap<object, ReturnType<typeof makeLoaders>>();
 
-/** The status loaders of one GraphQL request (its context object), made on first use. */
-const requestLoaders = new WeakMap<object, { applications: BatchLoader<ClusterApplicationStatusEntity>; resources: BatchLoader<ResourceStatusEntity> }>();
+function makeLoaders(statuses: ClusterStatusService) {
+  return {
+    byCluster: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('clusterId', ids), (status) => status.clusterId)),
+    byApplication: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('applicationId', ids), (status) => status.applicationId)),
+    resources: new DataLoader<StatusPair, ResourceStatusEntity[], string>(async (pairs) => groupedBy(pairs.map(pairKey), await statuses.resourcesOf(pairs), pairKey), { cacheKeyFn: pairKey }),
+  };
+}
 
 function loadersOf(context: object, statuses: ClusterStatusService) {
   let loaders = requestLoaders.get(context);
   if (!loaders) {
-    loaders = {
-      applications: new BatchLoader(async (clusterIds) => groupBy(await statuses.forClusters(clusterIds), (status) => status.clusterId)),
-      resources: new BatchLoader(async (keys) => {
-        const pairs = keys.map((key) => {
-          const [clusterId, applicationId] = key.split('|');
-          return { clusterId, applicationId };
-        });
-        return groupBy(await statuses.resourcesOf(pairs), (resource) => pairKey(resource.clusterId, resource.applicationId));
-      }),
-    };
+    loaders = makeLoaders(statuses);
     requestLoaders.set(context, loaders);
   }
   return loaders;
+}
+
+function toStatusDto(status: ClusterApplicationStatusEntity): ClusterApplicationStatusDto {
+  return {
+    clusterId: status.clusterId,
+    applicationId: status.applicationId,
+    cluster: status.cluster?.name ?? '',
+    application: status.application?.name ?? '',
+    revision: status.revision?.commitSha ?? null,
+    syncState: status.syncState,
+    bundleDigest: status.bundleDigest,
+    error: status.error,
+    health: status.healthStatus,
+    healthMessage: status.healthMessage,
+    changeSet: status.changeSet,
+    reportedAt: status.reportedAt,
+  };
 }
 
 @Resolver(() => ClusterDto)
@@ -148,18 +142,17 @@ export class ClusterStatusResolver {
 
   @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per application: the last status its agent reported', complexity: 5 })
   async applications(@Parent() cluster: ClusterEntity, @Context() context: object): Promise<ClusterApplicationStatusDto[]> {
-    return (await loadersOf(context, this.statuses).applications.load(cluster.id)).map((status) => ({
-      clusterId: status.clusterId,
-      applicationId: status.applicationId,
-      application: status.application?.name ?? '',
-      syncState: status.syncState,
-      bundleDigest: status.bundleDigest,
-      error: status.error,
-      health: status.healthStatus,
-      healthMessage: status.healthMessage,
-      changeSet: status.changeSet,
-      reportedAt: status.reportedAt,
-    }));
+    return (await loadersOf(context, this.statuses).byCluster.load(cluster.id)).map(toStatusDto);
+  }
+}
+
+@Resolver(() => ApplicationDto)
+export class ApplicationStatusResolver {
+  constructor(private readonly statuses: ClusterStatusService) {}
+
+  @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per cluster running it: the last status its agent reported', complexity: 5 })
+  async clusters(@Parent() application: ApplicationDto, @Context() context: object): Promise<ClusterApplicationStatusDto[]> {
+    return (await loadersOf(context, this.statuses).byApplication.load(application.id)).map(toStatusDto);
   }
 }
 
@@ -169,7 +162,7 @@ export class ClusterApplicationStatusResolver {
 
   @ResolveField(() => [ResourceStatusDto], { description: 'Per object of the application: its sync state and health as last reported', complexity: 5 })
   async resources(@Parent() status: ClusterApplicationStatusDto, @Context() context: object): Promise<ResourceStatusDto[]> {
-    return (await loadersOf(context, this.statuses).resources.load(pairKey(status.clusterId, status.applicationId))).map((resource) => ({
+    return (await loadersOf(context, this.statuses).resources.load({ clusterId: status.clusterId, applicationId: status.applicationId })).map((resource) => ({
       group: resource.group,
       kind: resource.kind,
       namespace: resource.namespace,

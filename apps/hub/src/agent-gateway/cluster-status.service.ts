@@ -71,9 +71,11 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
     await this.writer.close();
   }
 
-  /** The application statuses of these clusters, newest first, with their applications. */
-  forClusters(clusterIds: readonly string[]): Promise<ClusterApplicationStatusEntity[]> {
-    return this.dataSource.getRepository(ClusterApplicationStatusEntity).find({ where: { clusterId: In([...clusterIds]) }, relations: { application: true }, order: { reportedAt: 'DESC' } });
+  /** The application statuses of these clusters (or of these applications), newest first, with their cluster, application and revision. */
+  statusesOf(by: 'clusterId' | 'applicationId', ids: readonly string[]): Promise<ClusterApplicationStatusEntity[]> {
+    return this.dataSource
+      .getRepository(ClusterApplicationStatusEntity)
+      .find({ where: { [by]: In([...ids]) }, relations: { cluster: true, application: true, revision: true }, order: { reportedAt: 'DESC' } });
   }
 
   /** The object statuses of these (cluster, application) pairs, by kind, namespace and name. */

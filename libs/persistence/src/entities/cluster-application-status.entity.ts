@@ -1,6 +1,7 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
 import { ClusterEntity } from './cluster.entity';
+import { RevisionEntity } from './revision.entity';
 
 export const syncStates = ['Synced', 'OutOfSync', 'Failed'] as const;
 export type SyncStateName = (typeof syncStates)[number];
@@ -35,6 +36,11 @@ export class ClusterApplicationStatusEntity {
 
   @Column({ name: 'revision_id', type: 'uuid', nullable: true })
   revisionId: string | null;
+
+  /** The revision the agent applied last; a report may outlive it, so no foreign key. */
+  @ManyToOne(() => RevisionEntity, { createForeignKeyConstraints: false })
+  @JoinColumn({ name: 'revision_id' })
+  revision?: RevisionEntity | null;
 
   @Column({ name: 'bundle_digest', type: 'varchar', length: 71 })
   bundleDigest: string;
