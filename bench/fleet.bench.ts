@@ -1,0 +1,629 @@
+/**
+ * A fleet on one machine, end to end: one hub process (apps/hub/bin/hub.js, PGlite, or PostgreSQL
+ * when DATABASE_URL is set), the simulated clusters in a second process and the agents in a third.
+ * Figures:
+ * - commit → every agent Synced: a commit to a real git repository, syncSource, until each of
+ *   FLEET_BENCH_AGENTS agents (1,000) has applied the new revision of a 20-object application,
+ *   and until the hub shows every cluster Synced on it;
+ * - drift → healed at FLEET_BENCH_DRIFT_CLUSTERS clusters (100): another field manager edits a
+ *   managed object through the API server, timed until the object is back as git says (p50, p99);
+ * - the hub's memory per idle agent: FLEET_BENCH_IDLE_AGENTS (10,000) agents connected with
+ *   heartbeats only, on a hub of their own;
+ * - one real agent process (apps/agent/bin/agent.js) managing a FLEET_BENCH_AGENT_OBJECTS-object (500) application;
+ * - status rows per second through the hub's batched status writer into the same kind of database.
+ * Last stdout line: one JSON object.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildKubeconfig } from '@capstan/kube-sim';
+import { type DatabaseKind, openEphemeralDatabase, provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persistence';
+import { type ApplicationStatusRow, StatusWriter } from '../apps/hub/src/agent-gateway/status-writer';
+import { TestGitRepository } from '../apps/hub/src/testing/git-repository';
+import type { AgentsCommand, AgentsEvent, AgentToStart } from './fleet/agents.process';
+
+const sizes = {
+  agents: Number(process.env.FLEET_BENCH_AGENTS ?? 1_000),
+  driftClusters: Number(process.env.FLEET_BENCH_DRIFT_CLUSTERS ?? 100),
+  driftSamples: Number(process.env.FLEET_BENCH_DRIFT_SAMPLES ?? 200),
+  idleAgents: Number(process.env.FLEET_BENCH_IDLE_AGENTS ?? 10_000),
+  agentObjects: Number(process.env.FLEET_BENCH_AGENT_OBJECTS ?? 500),
+  writerClusters: Number(process.env.FLEET_BENCH_WRITER_CLUSTERS ?? 5_000),
+  writerRounds: Number(process.env.FLEET_BENCH_WRITER_ROUNDS ?? 4),
+  startConcurrency: Number(process.env.FLEET_BENCH_START_CONCURRENCY ?? 50),
+};
+const databaseKind: DatabaseKind = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+const register = require.resolve('../tools/register');
+/** FLEET_BENCH_CPU_PROF=<dir>: the hub, agents and kube-sim processes write V8 CPU profiles there when they exit. */
+const profiling = process.env.FLEET_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_BENCH_CPU_PROF}`] : [];
+const root = join(__dirname, '..');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string) => process.stderr.write(`fleet: ${line}\n`);
+
+async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Resident memory of a process, from /proc, in KiB: now (VmRSS) and at its peak (VmHWM). */
+function memoryOf(pid: number): { rssKiB: number; peakKiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
+}
+
+/** CPU time a process has used so far, in seconds (user + system, from /proc). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // utime and stime, the 14th and 15th fields, in clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+}
+
+/**
+ * The address agent `index` dials. grpc-js shares one connection among all channels of a process
+ * to the same target; real agents each have their own, so each agent here dials the hub (listening
+ * on every address) through a loopback address of its own.
+ */
+function hubAddress(index: number, port: number): string {
+  const host = index + 1;
+  return `127.${1 + (host >> 16)}.${(host >> 8) & 255}.${host & 255}:${port}`;
+}
+
+/** A hub in its own process, on a throwaway database, spoken to over GraphQL with a known admin token. */
+class HubProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly stateDir: string,
+    private readonly database: ProvisionedDatabase,
+    readonly url: string,
+    readonly grpcPort: number,
+    private readonly adminToken: string,
+  ) {}
+
+  static async start(): Promise<HubProcess> {
+    const database = await provisionTestDatabase(databaseKind);
+    const stateDir = mkdtempSync(join(tmpdir(), 'capstan-fleet-hub-'));
+    const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
+    const args = ['--host', '0.0.0.0', '--port', '0', '--grpc-port', '0', '--grpc-insecure', 'true', '--state-dir', stateDir, '--admin-token', adminToken, '--log-level', 'warn'];
+    if (database.databaseUrl) args.push('--database-url', database.databaseUrl);
+    // The database is chosen above and passed as a flag: the hub must not fall back on the server's own database.
+    const { DATABASE_URL: _server, ...env } = process.env;
+    const child = spawn(process.execPath, [...profiling, join(root, 'apps/hub/bin/hub.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+      let output = '';
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        output += chunk;
+        const match = /GraphQL API at (\S+)\/graphql, agents' gRPC API on port (\d+)/.exec(output);
+        if (match) resolve(match);
+      });
+      child.once('exit', (code) => reject(new Error(`the hub exited with ${code} before it was ready: ${output}`)));
+    });
+    return new HubProcess(child, stateDir, database, ready[1], Number(ready[2]), adminToken);
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.adminToken}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: unknown[] };
+    if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors).slice(0, 2_000)}`);
+    return body.data as T;
+  }
+
+  /** Registrations for these clusters, a hundred per request; returns each cluster's bootstrap token and the hub's public key. */
+  async registerClusters(names: readonly string[], labels: Record<string, string>): Promise<{ tokens: Map<string, string>; hubPublicKey: string }> {
+    const tokens = new Map<string, string>();
+    let hubPublicKey = '';
+    for (let offset = 0; offset < names.length; offset += 100) {
+      const chunk = names.slice(offset, offset + 100);
+      const fields = chunk.map((name, index) => `r${index}: createClusterRegistration(input: { name: ${JSON.stringify(name)}, labels: $labels }) { token hubPublicKey }`);
+      const data = await this.graphql<Record<string, { token: string; hubPublicKey: string }>>(`mutation($labels: StringMap) { ${fields.join(' ')} }`, { labels });
+      chunk.forEach((name, index) => tokens.set(name, data[`r${index}`].token));
+      hubPublicKey = data['r0'].hubPublicKey;
+    }
+    return { tokens, hubPublicKey };
+  }
+
+  /** Cluster name → whether its agent is connected, for clusters matching `selector`. */
+  async connected(selector: string): Promise<Map<string, boolean>> {
+    const result = new Map<string, boolean>();
+    let after: string | null = null;
+    for (;;) {
+      const page: { clusters: { edges: Array<{ node: { name: string; connected: boolean } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await this.graphql(
+        `query($selector: String, $after: String) { clusters(selector: $selector, first: 500, after: $after) { edges { node { name connected } } pageInfo { hasNextPage endCursor } } }`,
+        { selector, after },
+      );
+      for (const edge of page.clusters.edges) result.set(edge.node.name, edge.node.connected);
+      if (!page.clusters.pageInfo.hasNextPage) return result;
+      after = page.clusters.pageInfo.endCursor;
+    }
+  }
+
+  /** Per cluster matching `selector`: the status of `application` as the hub shows it. */
+  async applicationStatuses(selector: string, application: string): Promise<Map<string, { syncState: string; reportedAt: number; resources: number }>> {
+    const result = new Map<string, { syncState: string; reportedAt: number; resources: number }>();
+    let after: string | null = null;
+    for (;;) {
+      type Page = { clusters: { edges: Array<{ node: { name: string; applications: Array<{ application: string; syncState: string; reportedAt: string; resources: unknown[] }> } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+      const page: Page = await this.graphql(
+        `query($selector: String, $after: String) { clusters(selector: $selector, first: 100, after: $after) { edges { node { name applications { application syncState reportedAt resources { kind } } } } pageInfo { hasNextPage endCursor } } }`,
+        { selector, after },
+      );
+      for (const edge of page.clusters.edges) {
+        const status = edge.node.applications.find((candidate) => candidate.application === application);
+        if (status) result.set(edge.node.name, { syncState: status.syncState, reportedAt: Date.parse(status.reportedAt), resources: status.resources.length });
+      }
+      if (!page.clusters.pageInfo.hasNextPage) return result;
+      after = page.clusters.pageInfo.endCursor;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000).then(() => this.child.kill('SIGKILL'))]);
+    await this.database.dispose();
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** The simulated clusters' process. */
+class KubeSimProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  static async start(): Promise<KubeSimProcess> {
+    const child = fork(join(__dirname, 'fleet/kube-sim.process.ts'), [], { execArgv: ['-r', register, ...profiling] });
+    const [message] = (await once(child, 'message')) as [{ url: string }];
+    return new KubeSimProcess(child, message.url);
+  }
+
+  async addClusters(names: readonly string[]): Promise<void> {
+    for (let offset = 0; offset < names.length; offset += 1_000) {
+      const added = once(this.child, 'message');
+      this.child.send({ addClusters: names.slice(offset, offset + 1_000) });
+      await added;
+    }
+  }
+
+  /** Changes an object as another field manager would, through the HTTP API. */
+  async edit(cluster: string, path: string, patch: unknown, fieldManager: string): Promise<void> {
+    const response = await fetch(`${this.url}/clusters/${cluster}${path}?fieldManager=${fieldManager}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify(patch) });
+    if (!response.ok) throw new Error(`PATCH ${path} on ${cluster}: ${response.status} ${await response.text()}`);
+  }
+
+  /** Watches one ConfigMap on one cluster; `onChange` gets each version's data as it arrives. */
+  watchConfigMap(cluster: string, namespace: string, name: string, onChange: (data: Record<string, string>) => void): () => void {
+    const url = new URL(`${this.url}/clusters/${cluster}/api/v1/namespaces/${namespace}/configmaps?watch=true&fieldSelector=metadata.name%3D${name}`);
+    const outgoing = request(url, (response) => {
+      let pending = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        pending += chunk;
+        for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+          const event = JSON.parse(pending.slice(0, newline)) as { type: string; object: { data?: Record<string, string> } };
+          pending = pending.slice(newline + 1);
+          if (event.type === 'ADDED' || event.type === 'MODIFIED') onChange(event.object.data ?? {});
+        }
+      });
+    });
+    outgoing.on('error', () => undefined);
+    outgoing.end();
+    return () => outgoing.destroy();
+  }
+
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
+/** The agents' process: many `Agent` instances, and the times they synced. */
+class AgentsProcess {
+  /** Per application, per cluster: when it last synced. */
+  readonly synced = new Map<string, Map<string, number>>();
+  readonly failures: string[] = [];
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (event: AgentsEvent) => {
+      if (event.type === 'synced') {
+        const clusters = this.synced.get(event.application) ?? new Map<string, number>();
+        clusters.set(event.cluster, event.at);
+        this.synced.set(event.application, clusters);
+      }
+      if (event.type === 'failed') {
+        this.failures.push(`${event.cluster} ${event.application}: ${event.reason}`);
+        log(`agent of ${event.cluster} failed on ${event.application}: ${event.reason.slice(0, 300)}`);
+      }
+    });
+  }
+
+  static spawn(): AgentsProcess {
+    // Thousands of agents: more heap than the default.
+    return new AgentsProcess(fork(join(__dirname, 'fleet/agents.process.ts'), [], { execArgv: ['-r', register, '--max-old-space-size=8192', ...profiling] }));
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  async start(agents: AgentToStart[], hubPublicKey: string, kubeSimUrl: string): Promise<void> {
+    const started = new Promise<Extract<AgentsEvent, { type: 'started' }>>((resolve) => {
+      const listener = (event: AgentsEvent) => {
+        if (event.type !== 'started') return;
+        this.child.off('message', listener);
+        resolve(event);
+      };
+      this.child.on('message', listener);
+    });
+    this.child.send({ type: 'start', agents, hubPublicKey, kubeSimUrl, concurrency: sizes.startConcurrency } satisfies AgentsCommand);
+    const result = await started;
+    if (result.failures.length) throw new Error(`${result.failures.length} agent(s) did not start, e.g. ${result.failures[0]}`);
+  }
+
+  /** Clusters of `names` that synced `application` at or after `since`. */
+  syncedSince(application: string, names: readonly string[], since: number): number[] {
+    const clusters = this.synced.get(application);
+    return names.flatMap((name) => {
+      const at = clusters?.get(name);
+      return at !== undefined && at >= since ? [at] : [];
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.send({ type: 'stop' } satisfies AgentsCommand);
+    await Promise.race([exited, sleep(30_000).then(() => this.child.kill('SIGKILL'))]);
+  }
+}
+
+const deploymentCount = 6;
+
+/** The 20-object application every fleet cluster runs: a Namespace, 6 Deployments, 6 Services, 7 ConfigMaps. */
+function shopFiles(release: number): Record<string, string> {
+  const files: Record<string, string> = {
+    'apps/shop/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+    'apps/shop/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  cluster: \${cluster.name}\n  mode: fast\n  release: "${release}"\n`,
+  };
+  const resources = ['namespace.yaml', 'settings.yaml'];
+  for (let index = 0; index < deploymentCount; index++) {
+    files[`apps/shop/web-${index}.yaml`] = [
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-${index}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: { app: web-${index} }\n  template:\n    metadata:\n      labels: { app: web-${index} }\n    spec:\n      containers:\n        - name: web\n          image: registry.example/web-${index}:${release}\n          ports: [{ containerPort: 8080 }]\n`,
+      `apiVersion: v1\nkind: Service\nmetadata:\n  name: web-${index}\nspec:\n  selector: { app: web-${index} }\n  ports: [{ port: 80, targetPort: 8080 }]\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${index}\ndata:\n  listen: ":8080"\n  upstream: web-${index}.shop.svc\n`,
+    ].join('---\n');
+    resources.push(`web-${index}.yaml`);
+  }
+  files['apps/shop/kustomization.yaml'] = `namespace: shop\nresources:\n${resources.map((file) => `  - ${file}\n`).join('')}`;
+  return files;
+}
+
+/** An application of `count` objects for the single-agent memory figure: a Namespace and ConfigMaps, Services and Deployments in turn. */
+function bigFiles(count: number): Record<string, string> {
+  const documents: string[] = [];
+  for (let index = 0; documents.length < count - 1; index++) {
+    const name = `item-${index}`;
+    const kinds = [
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  index: "${index}"\n  cluster: \${cluster.name}\n`,
+      `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  selector: { app: ${name} }\n  ports: [{ port: 80, targetPort: 8080 }]\n`,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: ${name} }\n  template:\n    metadata:\n      labels: { app: ${name} }\n    spec:\n      containers:\n        - name: app\n          image: registry.example/${name}:1\n`,
+    ];
+    documents.push(kinds[index % kinds.length]);
+  }
+  return {
+    'apps/big/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: big\n',
+    'apps/big/objects.yaml': documents.join('---\n'),
+    'apps/big/kustomization.yaml': 'namespace: big\nresources:\n  - namespace.yaml\n  - objects.yaml\n',
+  };
+}
+
+interface FleetFigures {
+  agentsConnected: number;
+  commitToAllSyncedMs: number;
+  commitToHubShowsAllSyncedMs: number;
+  syncSourceMs: number;
+  driftToHealedP50Ms: number;
+  driftToHealedP99Ms: number;
+  driftToHealedMaxMs: number;
+  driftSamples: number;
+  agentRssMiB: number;
+  agentPeakRssMiB: number;
+}
+
+/** Drift, commit → Synced and the single agent's memory, on one hub. */
+async function fleet(kubeSim: KubeSimProcess, repository: TestGitRepository): Promise<FleetFigures> {
+  const hub = await HubProcess.start();
+  const agents = AgentsProcess.spawn();
+  try {
+    const names = Array.from({ length: sizes.agents }, (_, index) => `fleet-${index}`);
+    await kubeSim.addClusters(names);
+    await hub.graphql(`mutation { createClusterGroup(input: { name: "fleet", selector: "fleet=shop" }) { name } }`);
+    await hub.graphql(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
+    await hub.graphql(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, healPolicy: auto, targets: [{ group: "fleet" }] }) { name } }`);
+    const started = Date.now();
+    const { tokens, hubPublicKey } = await hub.registerClusters(names, { fleet: 'shop' });
+    log(`registered ${names.length} clusters in ${Date.now() - started} ms`);
+    const toStart = (slice: string[], offset: number) => slice.map((cluster, index) => ({ cluster, bootstrapToken: tokens.get(cluster) as string, hubAddress: hubAddress(offset + index, hub.grpcPort) }));
+
+    // Drift is timed at a fleet of `driftClusters`; the rest join afterwards.
+    const driftNames = names.slice(0, sizes.driftClusters);
+    await agents.start(toStart(driftNames, 0), hubPublicKey, kubeSim.url);
+    await until('the drift clusters to sync', () => agents.syncedSince('shop', driftNames, 0).length === driftNames.length, 300_000);
+    log(`${driftNames.length} agents synced in ${Date.now() - started} ms`);
+    const drift = await driftToHealed(kubeSim, driftNames);
+    log(`drift → healed p50 ${percentile(drift, 0.5)} ms, p99 ${percentile(drift, 0.99)} ms`);
+
+    const rest = names.slice(sizes.driftClusters);
+    await agents.start(toStart(rest, sizes.driftClusters), hubPublicKey, kubeSim.url);
+    await until('every agent to sync', () => agents.syncedSince('shop', names, 0).length === names.length, 600_000);
+    await sleep(2_000);
+    log(`${names.length} agents synced in ${Date.now() - started} ms`);
+
+    const cpuBefore = [hub.pid, agents.pid, kubeSim.pid].map(cpuSecondsOf);
+    await repository.commit(shopFiles(2), 'Release 2');
+    const committed = Date.now();
+    await hub.graphql(`mutation { syncSource(name: "fleet") { status } }`);
+    const syncSourceMs = Date.now() - committed;
+    await until('every agent to sync the new revision', () => agents.syncedSince('shop', names, committed).length === names.length, 600_000, 20);
+    const commitToAllSyncedMs = Math.max(...agents.syncedSince('shop', names, committed)) - committed;
+    const [hubCpu, agentsCpu, kubeSimCpu] = [hub.pid, agents.pid, kubeSim.pid].map((pid, index) => (cpuSecondsOf(pid) - cpuBefore[index]).toFixed(1));
+    log(`CPU seconds used from commit to all synced: hub ${hubCpu}, agents ${agentsCpu}, kube-sim ${kubeSimCpu}`);
+    await until(
+      'the hub to show every cluster Synced on the new revision',
+      async () => [...(await hub.applicationStatuses('fleet=shop', 'shop')).values()].filter((status) => status.syncState === 'Synced' && status.reportedAt >= committed).length === names.length,
+      600_000,
+      250,
+    );
+    const commitToHubShowsAllSyncedMs = Date.now() - committed;
+    log(`commit → all ${names.length} synced in ${commitToAllSyncedMs} ms (syncSource ${syncSourceMs} ms), hub shows it after ${commitToHubShowsAllSyncedMs} ms`);
+    const agentsConnected = [...(await hub.connected('fleet=shop')).values()].filter(Boolean).length;
+
+    const agentMemory = await singleAgentMemory(hub, kubeSim, repository);
+    return {
+      agentsConnected,
+      commitToAllSyncedMs,
+      commitToHubShowsAllSyncedMs,
+      syncSourceMs,
+      driftToHealedP50Ms: percentile(drift, 0.5),
+      driftToHealedP99Ms: percentile(drift, 0.99),
+      driftToHealedMaxMs: Math.max(...drift),
+      driftSamples: drift.length,
+      ...agentMemory,
+    };
+  } finally {
+    if (agents.failures.length) log(`agent failures: ${agents.failures.length}, e.g. ${agents.failures[0]}`);
+    await agents.stop();
+    await hub.stop();
+  }
+}
+
+/** Edits the `settings` ConfigMap as `kubectl edit` would, one cluster after another, and times each until it is back as git says. */
+async function driftToHealed(kubeSim: KubeSimProcess, clusters: readonly string[]): Promise<number[]> {
+  const waiters = new Map<string, (data: Record<string, string>) => void>();
+  const stops = clusters.map((cluster) => kubeSim.watchConfigMap(cluster, 'shop', 'settings', (data) => waiters.get(cluster)?.(data)));
+  await sleep(500);
+  const latencies: number[] = [];
+  try {
+    for (let sample = 0; sample < sizes.driftSamples; sample++) {
+      const cluster = clusters[sample % clusters.length];
+      let drifted = false;
+      const healed = new Promise<number>((resolve) =>
+        waiters.set(cluster, (data) => {
+          if (data['mode'] !== 'fast') drifted = true;
+          else if (drifted) resolve(performance.now());
+        }),
+      );
+      const editedAt = performance.now();
+      await kubeSim.edit(cluster, '/api/v1/namespaces/shop/configmaps/settings', { data: { mode: `hand-edited-${sample}` } }, 'kubectl-edit');
+      const healedAt = await Promise.race([healed, sleep(10_000).then(() => NaN)]);
+      waiters.delete(cluster);
+      if (Number.isNaN(healedAt)) throw new Error(`drift on ${cluster} was not healed within 10 s`);
+      latencies.push(Math.round((healedAt - editedAt) * 10) / 10);
+      // Let the agent's report of the heal settle before the next edit.
+      await sleep(20);
+    }
+  } finally {
+    for (const stop of stops) stop();
+  }
+  return latencies;
+}
+
+/** Memory of one real agent process (apps/agent/bin/agent.js) once it manages the big application. */
+async function singleAgentMemory(hub: HubProcess, kubeSim: KubeSimProcess, repository: TestGitRepository): Promise<{ agentRssMiB: number; agentPeakRssMiB: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'capstan-fleet-agent-'));
+  await kubeSim.addClusters(['solo']);
+  await repository.commit(bigFiles(sizes.agentObjects), 'Big application');
+  await hub.graphql(`mutation { syncSource(name: "fleet") { status } }`);
+  await hub.graphql(`mutation { createClusterGroup(input: { name: "solo", selector: "role=solo" }) { name } }`);
+  await hub.graphql(`mutation { createApplication(input: { name: "big", source: "fleet", basePath: "apps/big", targets: [{ group: "solo" }] }) { name } }`);
+  const { tokens, hubPublicKey } = await hub.registerClusters(['solo'], { role: 'solo' });
+  writeFileSync(join(dir, 'hub.pub'), hubPublicKey);
+  writeFileSync(join(dir, 'kubeconfig'), buildKubeconfig([{ name: 'solo', server: `${kubeSim.url}/clusters/solo` }]));
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'apps/agent/bin/agent.js'),
+      ...['--hub', `127.0.0.1:${hub.grpcPort}`, '--insecure', '--token', tokens.get('solo') as string, '--credential-file', join(dir, 'credential')],
+      ...['--hub-public-key', join(dir, 'hub.pub'), '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'solo'],
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        output += chunk;
+        if (/^big: /m.test(output)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the agent exited with ${code}`)));
+    });
+    await until('the hub to show the big application Synced', async () => (await hub.applicationStatuses('role=solo', 'big')).get('solo')?.resources === sizes.agentObjects, 60_000, 250);
+    // Steady state: watches established, the status reported, a heartbeat or two.
+    await sleep(10_000);
+    const samples: number[] = [];
+    for (let sample = 0; sample < 5; sample++) {
+      samples.push(memoryOf(child.pid as number).rssKiB);
+      await sleep(1_000);
+    }
+    return { agentRssMiB: Math.round(median(samples) / 102.4) / 10, agentPeakRssMiB: Math.round(memoryOf(child.pid as number).peakKiB / 102.4) / 10 };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The hub's memory per idle agent: clusters that run nothing, agents that only send heartbeats. */
+async function idleAgents(kubeSim: KubeSimProcess): Promise<{ idleAgentsConnected: number; hubRssBeforeMiB: number; hubRssWithAgentsMiB: number; hubRssPerAgentKiB: number }> {
+  const hub = await HubProcess.start();
+  const agents = AgentsProcess.spawn();
+  try {
+    const names = Array.from({ length: sizes.idleAgents }, (_, index) => `idle-${index}`);
+    await kubeSim.addClusters(names);
+    const { tokens, hubPublicKey } = await hub.registerClusters(names, { fleet: 'idle' });
+    const sampleHub = async () => {
+      const samples: number[] = [];
+      for (let sample = 0; sample < 5; sample++) {
+        samples.push(memoryOf(hub.pid).rssKiB);
+        await sleep(1_000);
+      }
+      return median(samples);
+    };
+    await sleep(3_000);
+    const before = await sampleHub();
+    const started = Date.now();
+    await agents.start(
+      names.map((cluster, index) => ({ cluster, bootstrapToken: tokens.get(cluster) as string, hubAddress: hubAddress(index, hub.grpcPort) })),
+      hubPublicKey,
+      kubeSim.url,
+    );
+    log(`${names.length} idle agents started in ${Date.now() - started} ms`);
+    // Past the first heartbeats, so that every session is as it stays.
+    await sleep(12_000);
+    const connected = [...(await hub.connected('fleet=idle')).values()].filter(Boolean).length;
+    const after = await sampleHub();
+    return {
+      idleAgentsConnected: connected,
+      hubRssBeforeMiB: Math.round(before / 1024),
+      hubRssWithAgentsMiB: Math.round(after / 1024),
+      hubRssPerAgentKiB: Math.round(((after - before) / connected) * 10) / 10,
+    };
+  } finally {
+    if (agents.failures.length) log(`idle agent failures: ${agents.failures.length}, e.g. ${agents.failures[0]}`);
+    await agents.stop();
+    await hub.stop();
+  }
+}
+
+/** Status rows per second through the hub's batched writer: rounds of one 20-object report per cluster. */
+async function statusWriterThroughput(): Promise<{ statusRowsPerSecond: number; statusRowsWritten: number }> {
+  const database = await openEphemeralDatabase(databaseKind);
+  try {
+    const { dataSource } = database;
+    const [{ id: sourceId }] = await dataSource.query(`INSERT INTO sources (name, url) VALUES ('fleet', 'file:///fleet') RETURNING id`);
+    await dataSource.query(`INSERT INTO applications (name, source_id, base_path) VALUES ('shop', $1, 'apps/shop')`, [sourceId]);
+    const clusters: Array<{ id: string }> = await dataSource.query(`INSERT INTO clusters (name) SELECT 'writer-' || n FROM generate_series(1, $1) AS n RETURNING id`, [sizes.writerClusters]);
+    const writer = new StatusWriter(dataSource);
+    const report = (clusterId: string, round: number): ApplicationStatusRow => ({
+      clusterId,
+      application: 'shop',
+      revisionId: null,
+      bundleDigest: `sha256:${round.toString(16).padStart(64, '0')}`,
+      syncState: 'Synced',
+      error: null,
+      healthStatus: 'Healthy',
+      healthMessage: '',
+      changeSet: [{ subject: 'ConfigMap/shop/settings', action: 'configured', message: '' }],
+      reportedAt: new Date(),
+      resources: Array.from({ length: 20 }, (_, index) => ({
+        group: index % 2 ? 'apps' : '',
+        kind: index % 2 ? 'Deployment' : 'ConfigMap',
+        namespace: 'shop',
+        name: `object-${index}`,
+        syncState: 'Synced',
+        healthStatus: round % 2 ? 'Healthy' : 'Progressing',
+        healthMessage: round % 2 ? '' : `round ${round}`,
+      })),
+    });
+    const started = performance.now();
+    let rows = 0;
+    for (let round = 0; round < sizes.writerRounds; round++) {
+      await Promise.all(clusters.map(({ id }) => writer.writeStatus(report(id, round))));
+      rows += clusters.length * 21;
+    }
+    const seconds = (performance.now() - started) / 1_000;
+    await writer.close();
+    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM resource_statuses`);
+    if (count !== clusters.length * 20) throw new Error(`expected ${clusters.length * 20} object statuses, found ${count}`);
+    return { statusRowsPerSecond: Math.round(rows / seconds), statusRowsWritten: rows };
+  } finally {
+    await database.close();
+  }
+}
+
+/** Which parts to run (FLEET_BENCH_PHASES, comma-separated): all by default. */
+const phases = new Set((process.env.FLEET_BENCH_PHASES ?? 'fleet,idle,writer').split(',').map((phase) => phase.trim()));
+
+async function main(): Promise<void> {
+  const kubeSim = await KubeSimProcess.start();
+  const repository = await TestGitRepository.create();
+  try {
+    await repository.commit(shopFiles(1), 'Release 1');
+    const fleetFigures = phases.has('fleet') ? await fleet(kubeSim, repository) : {};
+    const idle = phases.has('idle') ? await idleAgents(kubeSim) : {};
+    const writer = phases.has('writer') ? await statusWriterThroughput() : {};
+    console.log(
+      JSON.stringify({
+        benchmark: 'fleet',
+        database: databaseKind,
+        agents: sizes.agents,
+        applicationObjects: 20,
+        ...fleetFigures,
+        driftClusters: sizes.driftClusters,
+        idleAgents: sizes.idleAgents,
+        ...idle,
+        agentObjects: sizes.agentObjects,
+        ...writer,
+      }),
+    );
+  } finally {
+    kubeSim.stop();
+    repository.remove();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
