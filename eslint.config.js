@@ -37,8 +37,8 @@ module.exports = [
     },
   },
   {
-    // End-to-end specs run the hub and agents together, across the scopes the rest keeps apart.
-    files: ['apps/hub/src/**/*.e2e.spec.ts'],
+    // End-to-end specs (and their fixtures) run the hub and agents together, across the scopes the rest keeps apart.
+    files: ['apps/hub/src/**/*.e2e.spec.ts', 'apps/hub/src/testing/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -1,8 +1,8 @@
-import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
-import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import type { Agent } from '@capstan/agent-engine';
+import { KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
-import { KubeConfig } from '@kubernetes/client-node';
 import { TestGitRepository } from './testing/git-repository';
+import { startRegisteredAgent } from './testing/test-agent';
 import { startTestHub, type TestHub } from './testing/test-hub';
 import { until } from './testing/wait';
 
@@ -56,18 +56,7 @@ describe.each(testDatabaseKinds())('three clusters in two groups with their own 
     await repository.commit(repositoryFiles, 'web');
     await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
     await ok(`mutation { createClusterGroup(input: { name: "dev", selector: "env=dev" }) { name } }`);
-    for (const [cluster, env] of Object.entries(clusters)) {
-      kubeSim.addCluster(cluster);
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
-      const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
-        `mutation($name: String!, $labels: StringMap) { createClusterRegistration(input: { name: $name, labels: $labels }) { token hubPublicKey } }`,
-        { name: cluster, labels: { env } },
-      );
-      const agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig });
-      agents.push(agent);
-      await agent.start();
-    }
+    for (const [cluster, env] of Object.entries(clusters)) agents.push(await startRegisteredAgent(hub.endpoints, kubeSim, cluster, { env }));
   });
   afterAll(async () => {
     await Promise.all(agents.map((agent) => agent.stop()));

@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, type AgentOptions, defaultAgentOptions } from '@capstan/agent-engine';
+import type { Agent, AgentOptions } from '@capstan/agent-engine';
 import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
-import { KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPairSync } from 'node:crypto';
 import { TestGitRepository } from './testing/git-repository';
+import { startRegisteredAgent } from './testing/test-agent';
 import { startTestHub, type TestHub } from './testing/test-hub';
 import { until } from './testing/wait';
 
@@ -31,24 +31,9 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     if (response.errors) throw new Error(JSON.stringify(response.errors));
     return response.data as T;
   };
-  const startAgent = async (cluster: string, labels: Record<string, string>, hubPublicKey?: string, options: Partial<AgentOptions> = {}) => {
-    kubeSim.addCluster(cluster);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
-    const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
-      `mutation($name: String!, $labels: StringMap) { createClusterRegistration(input: { name: $name, labels: $labels }) { token hubPublicKey } }`,
-      { name: cluster, labels },
-    );
-    const agent = new Agent({
-      ...defaultAgentOptions(),
-      hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true },
-      hubPublicKey: hubPublicKey ?? registration.hubPublicKey,
-      bootstrapToken: registration.token,
-      kubeConfig,
-      ...options,
-    });
+  const startAgent = async (cluster: string, labels: Record<string, string>, options: Partial<AgentOptions> = {}) => {
+    const agent = await startRegisteredAgent(hub.endpoints, kubeSim, cluster, labels, options);
     agents.push(agent);
-    await agent.start();
     return agent;
   };
   const configMap = (cluster: string, name: string) => kubeSim.cluster(cluster).findObject({ apiVersion: 'v1', kind: 'ConfigMap', name, namespace: 'shop' });
@@ -229,7 +214,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
 
   it('refuses a bundle whose signature does not verify and applies nothing', async () => {
     const wrongKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const agent = await startAgent('eu-2', { env: 'prod' }, wrongKey);
+    const agent = await startAgent('eu-2', { env: 'prod' }, { hubPublicKey: wrongKey });
     const refused = once(agent, 'refused');
     const [application, reason] = (await refused) as [string, string];
     expect(application).toBe('shop');
@@ -239,7 +224,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
 
 
   it('finds and heals a change whose watch event was lost, by reading every object back periodically', async () => {
-    const agent = await startAgent('eu-4', { env: 'prod' }, undefined, { checksumIntervalMs: 300 });
+    const agent = await startAgent('eu-4', { env: 'prod' }, { checksumIntervalMs: 300 });
     await until(() => configMap('eu-4', 'settings') !== undefined);
     const mode = () => (configMap('eu-4', 'settings')?.['data'] as Record<string, string>)['mode'];
     const gitMode = mode();

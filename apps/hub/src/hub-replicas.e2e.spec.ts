@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
-import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import type { Agent } from '@capstan/agent-engine';
+import { KubeSimServer } from '@capstan/kube-sim';
 import { provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persistence';
-import { KubeConfig } from '@kubernetes/client-node';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
+import { startRegisteredAgent } from './testing/test-agent';
+import { postGraphql } from './testing/test-hub';
 import { until } from './testing/wait';
 
 // Replicas share one PostgreSQL; the embedded database serves one process only.
@@ -23,10 +24,9 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
   let agent: Agent;
 
   const graphql = async <T = Record<string, unknown>>(hub: Hub, query: string): Promise<T> => {
-    const response = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ query }) });
-    const body = (await response.json()) as { data?: unknown; errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data as T;
+    const response = await postGraphql<T>(hub.url, adminToken, query);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data as T;
   };
   const start = (stateDir: string) =>
     startHub({ host: '127.0.0.1', port: 0, grpcPort: 0, grpcInsecure: true, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
@@ -39,7 +39,6 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     replicas = [first, await start(stateDirs[1])];
     kubeSim = new KubeSimServer();
     await kubeSim.start();
-    kubeSim.addCluster('edge-1');
     repository = await TestGitRepository.create();
   });
   afterAll(async () => {
@@ -59,15 +58,8 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     });
     await repository.commit(settings('1'), 'edge');
     await graphql(renderer, `mutation { createClusterGroup(input: { name: "edge", selector: "tier=edge" }) { name } }`);
-    const { createClusterRegistration: registration } = await graphql<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
-      renderer,
-      `mutation { createClusterRegistration(input: { name: "edge-1", labels: { tier: "edge" } }) { token hubPublicKey } }`,
-    );
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(buildKubeconfig([{ name: 'edge-1', server: kubeSim.clusterUrl('edge-1') }]));
-    // The agent's stream lives on the other replica.
-    agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${holder.grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig });
-    await agent.start();
+    // Registered through one replica, the agent's stream lives on the other.
+    agent = await startRegisteredAgent({ url: renderer.url, adminToken, grpcPort: holder.grpcPort }, kubeSim, 'edge-1', { tier: 'edge' });
     const value = () => (kubeSim.cluster('edge-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'edge', namespace: 'default' })?.['data'] as Record<string, string> | undefined)?.['value'];
 
     await graphql(renderer, `mutation { createSource(input: { name: "fleet", url: "${repository.url}", pollIntervalSeconds: 3600 }) { name } }`);

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
+import type { Agent } from '@capstan/agent-engine';
 import type { ChangeSet } from '@capstan/kube';
-import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeSimServer } from '@capstan/kube-sim';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
+import { startRegisteredAgent } from './testing/test-agent';
+import { postGraphql } from './testing/test-hub';
 import { until } from './testing/wait';
 
 async function freePort(): Promise<number> {
@@ -29,10 +30,9 @@ describe('a hub restarted under connected agents', () => {
   let hub: Hub;
 
   const graphql = async <T = Record<string, unknown>>(query: string): Promise<T> => {
-    const response = await fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ query }) });
-    const body = (await response.json()) as { data?: unknown; errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data as T;
+    const response = await postGraphql<T>(hub.url, adminToken, query);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data as T;
   };
 
   afterAll(async () => {
@@ -49,22 +49,15 @@ describe('a hub restarted under connected agents', () => {
     hub = await startHub(config);
     kubeSim = new KubeSimServer();
     await kubeSim.start();
-    kubeSim.addCluster('core-1');
     repository = await TestGitRepository.create();
     await repository.commit(
       { 'apps/core/kustomization.yaml': 'resources:\n  - settings.yaml\n', 'apps/core/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: default\ndata:\n  a: "1"\n' },
       'core',
     );
     await graphql(`mutation { createClusterGroup(input: { name: "core", selector: "tier=core" }) { name } }`);
-    const { createClusterRegistration: registration } = await graphql<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
-      `mutation { createClusterRegistration(input: { name: "core-1", labels: { tier: "core" } }) { token hubPublicKey } }`,
-    );
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(buildKubeconfig([{ name: 'core-1', server: kubeSim.clusterUrl('core-1') }]));
-    agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig, reconnectMaxMs: 300 });
+    agent = await startRegisteredAgent({ url: hub.url, adminToken, grpcPort }, kubeSim, 'core-1', { tier: 'core' }, { reconnectMaxMs: 300 });
     const applies: ChangeSet[] = [];
     agent.on('synced', (_application: string, changeSet: ChangeSet) => applies.push(changeSet));
-    await agent.start();
     await graphql(`mutation { createSource(input: { name: "fleet", url: "${repository.url}", pollIntervalSeconds: 3600 }) { name } }`);
     await graphql(`mutation { createApplication(input: { name: "core", source: "fleet", basePath: "apps/core", targets: [{ group: "core" }] }) { name } }`);
     await until(() => applies.length === 1);

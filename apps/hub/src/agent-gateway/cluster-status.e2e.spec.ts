@@ -1,8 +1,8 @@
-import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
-import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import type { Agent } from '@capstan/agent-engine';
+import { KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
-import { KubeConfig } from '@kubernetes/client-node';
 import { TestGitRepository } from '../testing/git-repository';
+import { startRegisteredAgent } from '../testing/test-agent';
 import { startTestHub, type TestHub } from '../testing/test-hub';
 import { until } from '../testing/wait';
 import { ClusterStatusService } from './cluster-status.service';
@@ -39,18 +39,6 @@ describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kin
     if (response.errors) throw new Error(JSON.stringify(response.errors));
     return response.data as T;
   };
-  const startAgent = async (cluster: string) => {
-    kubeSim.addCluster(cluster);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
-    const { createClusterRegistration: registration } = await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
-      `mutation($name: String!) { createClusterRegistration(input: { name: $name, labels: { env: "prod" } }) { token hubPublicKey } }`,
-      { name: cluster },
-    );
-    const agent = new Agent({ ...defaultAgentOptions(), hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, bootstrapToken: registration.token, kubeConfig });
-    agents.push(agent);
-    await agent.start();
-  };
   const clusters = () => ok<ClustersView>(`{ clusters(first: 10) { edges { node { name applications { application resources { group kind namespace name syncState health } } } } } }`);
 
   beforeAll(async () => {
@@ -62,7 +50,7 @@ describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kin
     await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
     await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
     await ok(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, targets: [{ group: "prod" }] }) { name } }`);
-    for (const cluster of clusterNames) await startAgent(cluster);
+    for (const cluster of clusterNames) agents.push(await startRegisteredAgent(hub.endpoints, kubeSim, cluster, { env: 'prod' }));
   });
   afterAll(async () => {
     await Promise.all(agents.map((agent) => agent.stop()));

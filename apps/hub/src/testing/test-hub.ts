@@ -10,10 +10,28 @@ export interface GraphqlResponse<T = Record<string, unknown>> {
   errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; fields?: Array<{ field: string; message: string }> } }>;
 }
 
+/** Sends a GraphQL request to the hub at `url`, with a bearer token unless `token` is null. */
+export async function postGraphql<T = Record<string, unknown>>(url: string, token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlResponse<T>> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphqlResponse<T>;
+}
+
+/** A hub as tests reach it: its HTTP URL, an admin token and its gRPC port. */
+export interface HubEndpoints {
+  url: string;
+  adminToken: string;
+  grpcPort: number;
+}
+
 /** A hub started in this process on a throwaway database, spoken to over real HTTP. */
 export interface TestHub {
   readonly hub: Hub;
   readonly adminToken: string;
+  readonly endpoints: HubEndpoints;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphqlResponse<T>>;
   close(): Promise<void>;
 }
@@ -27,13 +45,9 @@ export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
   return {
     hub,
     adminToken,
-    async graphql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
-      const response = await fetch(`${hub.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphqlResponse<T>;
+    endpoints: { url: hub.url, adminToken, grpcPort: hub.grpcPort },
+    graphql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
+      return postGraphql<T>(hub.url, token, query, variables);
     },
     async close() {
       await hub.close();
