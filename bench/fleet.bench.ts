@@ -9,11 +9,11 @@
  *   managed object through the API server, timed until the object is back as git says (p50, p99);
  * - the hub's memory per idle agent: FLEET_BENCH_IDLE_AGENTS (10,000) agents connected with
  *   heartbeats only, on a hub of their own;
- * - one real agent process (apps/agent/bin/agent.js) managing a FLEET_BENCH_AGENT_OBJECTS-object (500) application;
+ * - one real agent process (the bundled agent) managing a FLEET_BENCH_AGENT_OBJECTS-object (500) application;
  * - status rows per second through the hub's batched status writer into the same kind of database.
  * Last stdout line: one JSON object.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -458,7 +458,7 @@ async function driftToHealed(kubeSim: KubeSimProcess, clusters: readonly string[
   return latencies;
 }
 
-/** Memory of one real agent process (apps/agent/bin/agent.js) once it manages the big application. */
+/** Memory of one real agent process (the bundled agent, `npx nx run agent:build`) once it manages the big application. */
 async function singleAgentMemory(hub: HubProcess, kubeSim: KubeSimProcess, repository: TestGitRepository): Promise<{ agentRssMiB: number; agentPeakRssMiB: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'capstan-fleet-agent-'));
   await kubeSim.addClusters(['solo']);
@@ -469,10 +469,14 @@ async function singleAgentMemory(hub: HubProcess, kubeSim: KubeSimProcess, repos
   const { tokens, hubPublicKey } = await hub.registerClusters(['solo'], { role: 'solo' });
   writeFileSync(join(dir, 'hub.pub'), hubPublicKey);
   writeFileSync(join(dir, 'kubeconfig'), buildKubeconfig([{ name: 'solo', server: `${kubeSim.url}/clusters/solo` }]));
+  // The agent as the README tells clusters to run it: bundled into one JavaScript file (no TypeScript
+  // compiled at run time), with a small young generation.
+  execFileSync(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), 'run', 'agent:build'], { cwd: root, stdio: 'ignore' });
   const child = spawn(
     process.execPath,
     [
-      join(root, 'apps/agent/bin/agent.js'),
+      '--max-semi-space-size=1',
+      join(root, 'dist/agent/capstan-agent.mjs'),
       ...['--hub', `127.0.0.1:${hub.grpcPort}`, '--insecure', '--token', tokens.get('solo') as string, '--credential-file', join(dir, 'credential')],
       ...['--hub-public-key', join(dir, 'hub.pub'), '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'solo'],
     ],

@@ -4,7 +4,6 @@
  * Messages out: `started` (how many, how many failed), and `synced` / `failed` events per agent
  * with the time they happened, so the parent can time the fleet converging.
  */
-import { Agent as HttpAgent } from 'node:http';
 import { Agent, defaultAgentOptions } from '@capstan/agent-engine';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -25,29 +24,9 @@ export type AgentsEvent =
 const agents: Agent[] = [];
 const emit = (event: AgentsEvent) => process.send?.(event);
 
-/**
- * The kube clients of all agents here share one pool of kept-alive connections. Left alone, each
- * request opens a connection of its own; a thousand agents converging at once would need more
- * sockets than one process may open (real agents each have a process, and a limit, of their own).
- */
-const kubeSimConnections = new HttpAgent({ keepAlive: true, maxSockets: 8_000, maxFreeSockets: 1_000 });
-
-class PooledKubeConfig extends KubeConfig {
-  /** API calls. */
-  override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    context.setAgent(kubeSimConnections);
-  }
-
-  /** Watches. */
-  override async applyToFetchOptions(options: Parameters<KubeConfig['applyToFetchOptions']>[0]): ReturnType<KubeConfig['applyToFetchOptions']> {
-    return { ...(await super.applyToFetchOptions(options)), agent: kubeSimConnections };
-  }
-}
-
 /** A kubeconfig for one simulated cluster, built as an object: no YAML to write and parse per agent. */
 function kubeConfigFor(kubeSimUrl: string, cluster: string): KubeConfig {
-  const kubeConfig = new PooledKubeConfig();
+  const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: cluster, server: `${kubeSimUrl}/clusters/${encodeURIComponent(cluster)}`, skipTLSVerify: true }],
     users: [{ name: 'kube-sim' }],

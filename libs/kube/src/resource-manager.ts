@@ -1,4 +1,5 @@
 import { type KubeConfig, KubernetesObjectApi, type V1APIResource } from '@kubernetes/client-node';
+import { keepConnectionsAlive } from './kept-alive-connections';
 
 /** The object API, plus the kind-to-resource discovery it does anyway, which watches need. */
 export class DiscoveringObjectApi extends KubernetesObjectApi {
@@ -39,6 +40,6 @@ export class ResourceManager {
     readonly kubeConfig: KubeConfig,
     readonly options: ResourceManagerOptions = defaultResourceManagerOptions(),
   ) {
-    this.client = DiscoveringObjectApi.forConfig(kubeConfig);
+    this.client = DiscoveringObjectApi.forConfig(keepConnectionsAlive(kubeConfig));
   }
 }
