@@ -511,7 +511,9 @@ async function singleAgentMemory(hub: HubProcess, kubeSim: KubeSimProcess, repos
 /** The hub's memory per idle agent: clusters that run nothing, agents that only send heartbeats. */
 async function idleAgents(kubeSim: KubeSimProcess): Promise<{ idleAgentsConnected: number; hubRssBeforeMiB: number; hubRssWithAgentsMiB: number; hubRssPerAgentKiB: number }> {
   const hub = await HubProcess.start();
-  const agents = AgentsProcess.spawn();
+  // A process may open only so many sockets, and every agent holds a gRPC stream and an API connection: a few thousand agents per process.
+  const agentsPerProcess = 2_500;
+  const processes = Array.from({ length: Math.ceil(sizes.idleAgents / agentsPerProcess) }, () => AgentsProcess.spawn());
   try {
     const names = Array.from({ length: sizes.idleAgents }, (_, index) => `idle-${index}`);
     await kubeSim.addClusters(names);
@@ -527,11 +529,8 @@ async function idleAgents(kubeSim: KubeSimProcess): Promise<{ idleAgentsConnecte
     await sleep(3_000);
     const before = await sampleHub();
     const started = Date.now();
-    await agents.start(
-      names.map((cluster, index) => ({ cluster, bootstrapToken: tokens.get(cluster) as string, hubAddress: hubAddress(index, hub.grpcPort) })),
-      hubPublicKey,
-      kubeSim.url,
-    );
+    const toStart = names.map((cluster, index) => ({ cluster, bootstrapToken: tokens.get(cluster) as string, hubAddress: hubAddress(index, hub.grpcPort) }));
+    await Promise.all(processes.map((agents, index) => agents.start(toStart.slice(index * agentsPerProcess, (index + 1) * agentsPerProcess), hubPublicKey, kubeSim.url)));
     log(`${names.length} idle agents started in ${Date.now() - started} ms`);
     // Past the first heartbeats, so that every session is as it stays.
     await sleep(12_000);
@@ -544,8 +543,9 @@ async function idleAgents(kubeSim: KubeSimProcess): Promise<{ idleAgentsConnecte
       hubRssPerAgentKiB: Math.round(((after - before) / connected) * 10) / 10,
     };
   } finally {
-    if (agents.failures.length) log(`idle agent failures: ${agents.failures.length}, e.g. ${agents.failures[0]}`);
-    await agents.stop();
+    const failures = processes.flatMap((agents) => agents.failures);
+    if (failures.length) log(`idle agent failures: ${failures.length}, e.g. ${failures[0]}`);
+    await Promise.all(processes.map((agents) => agents.stop()));
     await hub.stop();
   }
 }
