@@ -175,6 +175,8 @@ export class Agent extends EventEmitter {
   }
 
   private async connect(): Promise<void> {
+    // Asked first: from opening the stream to its Hello nothing may wait, or a message sent meanwhile would overtake the resent ones.
+    const kubernetesVersion = await this.kubernetesVersion();
     const stream = this.hub.connect(this.credential as string);
     this.stream = stream;
     stream.on('data', (message: HubMessage) => {
@@ -184,7 +186,6 @@ export class Agent extends EventEmitter {
     });
     stream.on('error', () => this.reconnectLater());
     stream.on('end', () => this.reconnectLater());
-    const kubernetesVersion = await this.kubernetesVersion();
     // What the hub did not acknowledge goes first, in order, so it is not taken for a duplicate of what follows.
     for (const message of this.channel.unacknowledged()) stream.write(create(AgentMessageSchema, message));
     this.send({
