@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from '@capstan/agent-engine';
 import { KubeSimServer } from '@capstan/kube-sim';
+import { Client } from 'pg';
 import { provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
@@ -73,8 +74,20 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     expect(cluster).toEqual({ connected: true, applications: [{ syncState: 'Synced' }] });
   });
 
-  it('carries an operator’s instruction to the replica holding the agent’s stream', async () => {
+  it('carries an operator’s instruction to the replica holding the agent’s stream, whatever else was announced', async () => {
     const [renderer] = replicas;
+    // Anyone who may use the database can NOTIFY: garbage is ignored, never fatal.
+    const client = new Client({ connectionString: database.databaseUrl });
+    await client.connect();
+    for (const [channel, payload] of [
+      ['capstan_desired_state', 'not json'],
+      ['capstan_desired_state', '{"edge-1": true}'],
+      ['capstan_agent_sessions', '{"cluster": 5}'],
+      ['capstan_agent_sessions', '{"cluster": "edge-1", "message": "////"}'],
+    ]) {
+      await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    }
+    await client.end();
     const paused = new Promise((resolve) => agent.once('paused', resolve));
     await graphql(renderer, `mutation { pauseCluster(name: "edge-1") { name } }`);
     await paused;

@@ -107,7 +107,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe.push(await this.database.announcements.listen(sessionsChannel, (payload) => payload && this.onSessionAnnouncement(JSON.parse(payload) as SessionAnnouncement)));
+    this.unsubscribe.push(await this.database.announcements.listen(sessionsChannel, (payload) => payload && this.onSessionAnnouncement(payload)));
     this.unsubscribe.push(this.events.onChanged((clusters) => {
       // Announcements may have been missed: every agent here gets its desired state again, which changes nothing where nothing changed.
       for (const name of clusters === 'all' ? [...this.sessions.keys()] : clusters) {
@@ -310,14 +310,28 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     return this.database.announcements.announce(sessionsChannel, JSON.stringify(announcement));
   }
 
-  private onSessionAnnouncement(announcement: SessionAnnouncement): void {
+  private onSessionAnnouncement(payload: string): void {
+    let announcement: SessionAnnouncement;
+    try {
+      announcement = JSON.parse(payload) as SessionAnnouncement;
+      if (typeof announcement.cluster !== 'string') throw new Error('no cluster');
+    } catch {
+      // Anyone who may use the database can NOTIFY: a malformed announcement is logged, never fatal.
+      return this.logger.warn(`ignored a malformed agent-session announcement: ${payload.slice(0, 200)}`);
+    }
     if ('disconnect' in announcement) {
       for (const session of this.sessions.get(announcement.cluster) ?? []) session.close(announcement.disconnect);
       this.sessions.delete(announcement.cluster);
       this.channels.delete(announcement.cluster);
       return;
     }
-    this.currentSession(announcement.cluster)?.send(fromBinary(HubMessageSchema, Buffer.from(announcement.message, 'base64')).body);
+    const session = this.currentSession(announcement.cluster);
+    if (!session) return;
+    try {
+      session.send(fromBinary(HubMessageSchema, Buffer.from(announcement.message, 'base64')).body);
+    } catch (error) {
+      this.logger.warn(`ignored an instruction for cluster ${announcement.cluster} that does not decode: ${(error as Error).message}`);
+    }
   }
 
   private async sendDesiredState(cluster: ClusterEntity, send: (body: HubMessageBody) => void): Promise<void> {

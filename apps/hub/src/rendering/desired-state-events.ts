@@ -44,7 +44,17 @@ export class DesiredStateEvents implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.stopListening = await this.database.announcements.listen(desiredStateChannel, (payload) => {
-      this.emitter.emit('changed', payload === null ? 'all' : (JSON.parse(payload) as string[]));
+      if (payload === null) return void this.emitter.emit('changed', 'all');
+      const clusters: unknown = (() => {
+        try {
+          return JSON.parse(payload);
+        } catch {
+          return null;
+        }
+      })();
+      // Anyone who may use the database can NOTIFY: what is not a list of cluster names is ignored.
+      if (Array.isArray(clusters) && clusters.every((cluster) => typeof cluster === 'string')) this.emitter.emit('changed', clusters);
+      else this.logger.warn(`ignored a malformed desired-state announcement: ${payload.slice(0, 200)}`);
     });
   }
 
