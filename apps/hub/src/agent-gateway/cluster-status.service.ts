@@ -2,11 +2,12 @@ import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/comm
 import { formatIdentity } from '@capstan/manifest';
 import { ClusterApplicationStatusEntity, type ClusterEntity, ResourceStatusEntity, type SyncStateName } from '@capstan/persistence';
 import { changeActionName, HealthStatus, healthStatusName, type StatusReport, SyncState } from '@capstan/proto';
+import { isUUID } from 'class-validator';
 import { DataSource, In } from 'typeorm';
+import { agentTime } from './agent-time';
 import { type ResourceStatusRow, StatusWriter } from './status-writer';
 
 const syncStateNames: Partial<Record<SyncState, SyncStateName>> = { [SyncState.SYNCED]: 'Synced', [SyncState.OUT_OF_SYNC]: 'OutOfSync', [SyncState.FAILED]: 'Failed' };
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** One row per object: an agent that lists an object twice is taken at its last word. */
 function resourceRows(report: StatusReport): ResourceStatusRow[] {
@@ -42,7 +43,7 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
     return this.writer.writeStatus({
       clusterId: cluster.id,
       application: report.application,
-      revisionId: uuidPattern.test(report.revision) ? report.revision : null,
+      revisionId: isUUID(report.revision) ? report.revision : null,
       bundleDigest: report.bundleDigest,
       syncState: syncStateNames[report.sync] ?? 'OutOfSync',
       error: report.error || null,
@@ -53,7 +54,7 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
         action: changeActionName(entry.action),
         message: entry.message,
       })),
-      reportedAt: new Date(Number(report.observedAtUnixMs) || Date.now()),
+      reportedAt: agentTime(report.observedAtUnixMs),
       resources: resourceRows(report),
     });
   }

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus, type HealPolicy } from '@capstan/persistence';
 import type { DriftReport } from '@capstan/proto';
+import { isUUID } from 'class-validator';
 import { DataSource, In } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
+import { agentTime } from './agent-time';
 
 const openStatuses: DriftStatus[] = ['healing', 'held', 'alerted'];
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const timeOf = (unixMs: bigint) => new Date(Number(unixMs) || Date.now());
 const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', approve: 'held', alert: 'alerted' };
 
 /** Records the drift agents report and decides, by heal policy, whether it is healed, held or only alerted. */
@@ -31,8 +31,8 @@ export class DriftService {
     return this.dataSource.transaction(async (manager) => {
       const drifts = manager.getRepository(DriftEntity);
       const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openStatuses) });
-      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: timeOf(report.observedAtUnixMs) });
-      if (report.healedLocallyAtUnixMs) Object.assign(drift, { status: 'healed', healedAt: timeOf(report.healedLocallyAtUnixMs) });
+      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: agentTime(report.observedAtUnixMs) });
+      if (report.healedLocallyAtUnixMs) Object.assign(drift, { status: 'healed', healedAt: agentTime(report.healedLocallyAtUnixMs) });
       drift.objectRef = { group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name };
       drift.objectDeleted = report.objectDeleted;
       drift.fields = report.fields.map((field) => ({ path: field.path, desired: field.desiredJson, live: field.liveJson, changedBy: field.changedBy }));
@@ -40,7 +40,7 @@ export class DriftService {
       drift.application = application;
       await this.events.record(
         manager,
-        { type: 'drift.detected', clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: timeOf(report.observedAtUnixMs), details: { deleted: report.objectDeleted, fields: drift.fields, policy } },
+        { type: 'drift.detected', clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: agentTime(report.observedAtUnixMs), details: { deleted: report.objectDeleted, fields: drift.fields, policy } },
         ...(report.healedLocallyAtUnixMs
           ? [{ type: 'heal.succeeded' as const, clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: drift.healedAt ?? undefined, details: { locally: true } }]
           : []),
@@ -60,7 +60,7 @@ export class DriftService {
 
   /** An agent finished a heal instruction (whose id is the drift's). */
   async healed(cluster: ClusterEntity, instructionId: string, error: string): Promise<void> {
-    const drift = uuidPattern.test(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
+    const drift = isUUID(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
     if (!drift) return;
     await this.dataSource.transaction(async (manager) => {
       const healedAt = new Date();
