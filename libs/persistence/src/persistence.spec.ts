@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { matchesLabelSelector, parseLabelSelector } from '@capstan/manifest';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from './database';
-import { violatedUniqueConstraint } from './database-errors';
+import { refusedData, violatedUniqueConstraint } from './database-errors';
 import { ClusterEntity, ClusterGroupEntity } from './entities';
 import { type DatabaseKind, openEphemeralDatabase, testDatabaseKinds } from './ephemeral-database';
 import { labelSelectorCondition } from './label-selector.sql';
@@ -95,6 +95,16 @@ describe.each(testDatabaseKinds())('persistence on %s', (kind: DatabaseKind) => 
     it('refuses a second cluster with the same name, naming the constraint', async () => {
       const error = await database.dataSource.getRepository(ClusterEntity).insert({ name: 'prod-eu-1', labels: {} }).catch((caught: unknown) => caught);
       expect(violatedUniqueConstraint(error)).toMatch(/^UQ_/);
+    });
+
+    it('tells data PostgreSQL refuses from a failure that may pass on a retry', async () => {
+      const nul = await database.dataSource.query(`SELECT $1::jsonb`, ['{"live": "a\\u0000b"}']).catch((caught: unknown) => caught);
+      expect(refusedData(nul)).toBe(true);
+      const duplicate = await database.dataSource.getRepository(ClusterEntity).insert({ name: 'prod-eu-1', labels: {} }).catch((caught: unknown) => caught);
+      expect(refusedData(duplicate)).toBe(true);
+      const missingTable = await database.dataSource.query('SELECT * FROM no_such_table').catch((caught: unknown) => caught);
+      expect(refusedData(missingTable)).toBe(false);
+      expect(refusedData(new Error('connection terminated'))).toBe(false);
     });
 
     it('refuses a heal policy the domain does not know', async () => {

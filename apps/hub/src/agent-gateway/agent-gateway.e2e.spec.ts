@@ -184,6 +184,21 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     expect(events.edges).toHaveLength(1);
   });
 
+  it('drops a message whose content the database refuses, acknowledging it so that it does not hold up the session', async () => {
+    credentialsOf['delta'] = (await register((await registration('delta', { zone: 'west' })).token)).credential;
+    await until(async () => (await digestsOf())?.['delta'] !== undefined);
+    const stream = client.connect(withCredential(credentialsOf['delta']));
+    const received = receiveUntil(stream, (messages) => messages.some((message) => message.body.case === 'ack' && message.body.value.sequence === 3n));
+    stream.write(create(AgentMessageSchema, { sequence: 1n, body: { case: 'hello', value: { cluster: 'delta' } } }));
+    // A NUL character, which PostgreSQL's jsonb cannot hold.
+    const poisoned = { path: 'data.cluster', desiredJson: '"delta"', liveJson: '"by\u0000hand"', changedBy: 'kubectl-edit' };
+    stream.write(create(AgentMessageSchema, { sequence: 2n, body: { case: 'drift', value: { application: 'hello', object: { version: 'v1', kind: 'ConfigMap', name: 'hello' }, fields: [poisoned] } } }));
+    stream.write(create(AgentMessageSchema, { sequence: 3n, body: { case: 'heartbeat', value: {} } }));
+    const acknowledged = (await received).flatMap((message) => (message.body.case === 'ack' ? [message.body.value.sequence] : []));
+    stream.end();
+    expect(acknowledged).toEqual([1n, 2n, 3n]);
+  });
+
   it('closes a stream sending a malformed or oversized message with a status, and keeps serving', async () => {
     const RawClient = makeGenericClientConstructor(
       { connect: { path: '/capstan.agent.v1.AgentService/Connect', requestStream: true, responseStream: true, requestSerialize: (bytes: Buffer) => bytes, requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: (bytes: Buffer) => bytes, responseDeserialize: (bytes: Buffer) => bytes } },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
 import { canonicalJson, type JsonValue } from '@capstan/manifest';
-import { ClusterEntity, type Database, type DriftEntity, RenderedBundleEntity } from '@capstan/persistence';
+import { ClusterEntity, type Database, type DriftEntity, refusedData, RenderedBundleEntity } from '@capstan/persistence';
 import {
   type AgentMessage,
   AgentService,
@@ -199,6 +199,13 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
               channel.handled(message.sequence);
               session.send({ case: 'ack', value: { sequence: message.sequence } });
             } catch (error) {
+              if (refusedData(error)) {
+                // Its content is what the database refuses: resent, it would fail again and hold up everything after it.
+                this.logger.warn(`cluster ${cluster.name}: dropped a ${message.body.case} message the database refuses: ${(error as Error).message}`);
+                channel.handled(message.sequence);
+                session.send({ case: 'ack', value: { sequence: message.sequence } });
+                return;
+              }
               failed = true;
               this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
               call.emit('error', this.toStatus(error, 'handle a message'));
