@@ -196,20 +196,17 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
                 this.sessions.set(cluster.name, sessions);
               }
               if (channel.isNew(message.sequence)) await this.handleAgentMessage(cluster, message, session.send);
-              channel.handled(message.sequence);
-              session.send({ case: 'ack', value: { sequence: message.sequence } });
             } catch (error) {
-              if (refusedData(error)) {
-                // Its content is what the database refuses: resent, it would fail again and hold up everything after it.
-                this.logger.warn(`cluster ${cluster.name}: dropped a ${message.body.case} message the database refuses: ${(error as Error).message}`);
-                channel.handled(message.sequence);
-                session.send({ case: 'ack', value: { sequence: message.sequence } });
-                return;
+              if (!refusedData(error)) {
+                failed = true;
+                this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
+                return void call.emit('error', this.toStatus(error, 'handle a message'));
               }
-              failed = true;
-              this.logger.warn(`cluster ${cluster.name}: ${(error as Error).message}`);
-              call.emit('error', this.toStatus(error, 'handle a message'));
+              // Its content is what the database refuses: resent, it would fail again and hold up everything after it.
+              this.logger.warn(`cluster ${cluster.name}: dropped a ${message.body.case} message the database refuses: ${(error as Error).message}`);
             }
+            channel.handled(message.sequence);
+            session.send({ case: 'ack', value: { sequence: message.sequence } });
           });
         });
         call.on('end', () => call.end());
