@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Agent } from '@capstan/agent-engine';
 import type { ChangeSet } from '@capstan/kube';
 import { KubeSimServer } from '@capstan/kube-sim';
+import { openDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
 import { startRegisteredAgent } from './testing/test-agent';
@@ -99,5 +100,26 @@ describe('a hub restarted under connected agents', () => {
       ['heal.succeeded', true],
       ['drift.detected', null],
     ]);
+  });
+
+  it('sends again, once restarted, a heal it instructed and never heard back about', async () => {
+    const config = { host: '127.0.0.1', port: 0, grpcPort: hub.grpcPort, grpcInsecure: true, stateDir, dataDir: join(stateDir, 'data'), adminToken, logLevel: 'silent' as const };
+    await hub.close();
+    // The hub went down right after instructing a heal: the drift is recorded as being healed, and the instruction was lost with the process.
+    const database = await openDatabase({ dataDir: config.dataDir, migrate: false });
+    const [{ id }] = await database.dataSource.query(
+      `INSERT INTO drifts (cluster_id, application_id, subject, object_ref, status, detected_at, instructed_at)
+       SELECT cluster.id, application.id, 'ConfigMap/default/core', '{"group":"","version":"v1","kind":"ConfigMap","namespace":"default","name":"core"}', 'healing', now(), now()
+       FROM clusters AS cluster, applications AS application WHERE cluster.name = 'core-1' AND application.name = 'core' RETURNING id`,
+    );
+    await database.close();
+    const healed = new Promise((resolve) => agent.once('healed', resolve));
+
+    hub = await startHub(config);
+    await healed;
+    const drift = async () => (await graphql<{ cluster: { driftHistory: Array<{ id: string; status: string }> } }>(`{ cluster(name: "core-1") { driftHistory { id status } } }`)).cluster.driftHistory.find((entry) => entry.id === id);
+    await until(async () => (await drift())?.status === 'healed');
+    const { events } = await graphql<{ events: { edges: Array<{ node: { type: string } }> } }>(`{ events(drift: "${id}") { edges { node { type } } } }`);
+    expect(events.edges.map((edge) => edge.node.type)).toEqual(['heal.succeeded']);
   });
 });

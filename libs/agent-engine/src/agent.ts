@@ -419,6 +419,8 @@ export class Agent extends EventEmitter {
         this.emit('paused');
         return;
       case 'resume':
+        // The hub says so on every Hello of a cluster that is not paused.
+        if (!this.paused) return;
         this.paused = false;
         this.emit('resumed');
         await this.retireUnlisted();

@@ -124,10 +124,11 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     stream.write(create(AgentMessageSchema, { sequence: 1n, body: { case: 'hello', value: { cluster: 'alpha', agentVersion: '0.1.1', kubernetesVersion: 'v1.33.1' } } }));
     const messages = await received;
     stream.end();
-    // The Hello is acknowledged once handled, after the desired state it brought.
-    expect(messages.map((message) => message.body.case)).toEqual(['desiredState', 'ack']);
-    expect(messages[1].body).toMatchObject({ case: 'ack', value: { sequence: 1n } });
-    const message = messages[0];
+    // The Hello is acknowledged once handled, after whether the cluster is paused and the desired state it brought.
+    expect(messages.map((message) => message.body.case)).toEqual(['heal', 'desiredState', 'ack']);
+    expect(messages[0].body).toMatchObject({ case: 'heal', value: { action: { case: 'resume' } } });
+    expect(messages[2].body).toMatchObject({ case: 'ack', value: { sequence: 1n } });
+    const message = messages[1];
     const applications = message.body.case === 'desiredState' ? message.body.value.applications : [];
     expect(applications).toHaveLength(1);
     expect(applications[0]).toMatchObject({ application: 'hello', bundleDigest: digests['alpha'], prune: true, healPolicy: HealPolicy.APPROVE });
@@ -158,14 +159,15 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
         value: { application: 'hello', object: { version: 'v1', kind: 'ConfigMap', name: 'hello' }, fields: [{ path: 'data.cluster', desiredJson: '"gamma"', liveJson: '"by hand"', changedBy: 'kubectl-edit' }], observedAtUnixMs: BigInt(Date.now()) },
       },
     });
-    const isHeal = (message: HubMessage) => message.body.case === 'heal';
+    const isHeal = (message: HubMessage) => message.body.case === 'heal' && message.body.value.action.case === 'reapply';
 
     const first = client.connect(withCredential(credentialsOf['gamma']));
     const beforeCut = receiveUntil(first, (messages) => messages.some(isHeal));
     first.write(create(AgentMessageSchema, { sequence: 10n, body: { case: 'hello', value: { cluster: 'gamma' } } }));
     first.write(drift);
-    const [desired, ...rest] = await beforeCut;
-    const heal = rest.find(isHeal) as HubMessage;
+    const beforeCutMessages = await beforeCut;
+    const desired = beforeCutMessages.find((message) => message.body.case === 'desiredState') as HubMessage;
+    const heal = beforeCutMessages.find(isHeal) as HubMessage;
     expect(heal.body).toMatchObject({ case: 'heal', value: { application: 'hello', action: { case: 'reapply' } } });
     // Cut off before acknowledging the instruction.
     first.cancel();
@@ -177,9 +179,11 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     second.write(create(AgentMessageSchema, { sequence: 12n, body: { case: 'hello', value: { cluster: 'gamma', lastAckedSequence: desired.sequence } } }));
     const messages = await afterReconnect;
     second.end();
-    expect(messages.map((message) => message.body.case)).toEqual(['ack', 'heal', 'desiredState', 'ack']);
+    expect(messages.map((message) => message.body.case)).toEqual(['ack', 'heal', 'heal', 'desiredState', 'ack']);
     expect(messages[0].body).toMatchObject({ case: 'ack', value: { sequence: 11n } });
+    // The very message, with its sequence; the heal is not sent a second time from the database.
     expect(messages[1]).toEqual(heal);
+    expect(messages[2].body).toMatchObject({ case: 'heal', value: { action: { case: 'resume' } } });
     const { events } = await ok<{ events: { edges: unknown[] } }>(`{ events(cluster: "gamma", type: "drift.detected") { edges { node { id } } } }`);
     expect(events.edges).toHaveLength(1);
   });

@@ -195,7 +195,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
                 sessions.add(session);
                 this.sessions.set(cluster.name, sessions);
               }
-              if (channel.isNew(message.sequence)) await this.handleAgentMessage(cluster, message, session.send);
+              if (channel.isNew(message.sequence)) await this.handleAgentMessage(cluster, message, session.send, channel);
             } catch (error) {
               if (!refusedData(error)) {
                 failed = true;
@@ -224,16 +224,20 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     return channel;
   }
 
-  private async handleAgentMessage(cluster: ClusterEntity, message: AgentMessage, send: (body: HubMessageBody) => void): Promise<void> {
+  private async handleAgentMessage(cluster: ClusterEntity, message: AgentMessage, send: (body: HubMessageBody) => void, channel: SequencedChannel<HubMessageBody>): Promise<void> {
     const clusters = this.dataSource.getRepository(ClusterEntity);
     switch (message.body.case) {
       case 'hello': {
         const hello = message.body.value;
         await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
-        // A paused cluster's agent hears so before anything it could apply.
+        // Whether the cluster is paused comes before anything the agent could apply; it may have missed a pause or a resume.
         const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
-        if (paused) send(clusterControl(true));
+        send(clusterControl(paused));
         await this.sendDesiredState(cluster, send);
+        if (paused) return;
+        // Heals instructed by a hub process that has since restarted, or by another replica, are not in this channel: they come from the database.
+        const resent = new Set(channel.unacknowledged().flatMap((unacknowledged) => (unacknowledged.body?.case === 'heal' ? [unacknowledged.body.value.instructionId] : [])));
+        for (const drift of await this.drifts.awaitingHeal(cluster.id)) if (!resent.has(drift.id)) send(healInstruction(drift));
         return;
       }
       case 'heartbeat':

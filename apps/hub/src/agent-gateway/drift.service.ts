@@ -3,7 +3,7 @@ import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus, type HealPolicy } from '@capstan/persistence';
 import type { DriftReport } from '@capstan/proto';
 import { isUUID } from 'class-validator';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { agentTime } from './agent-time';
 
@@ -61,7 +61,8 @@ export class DriftService {
   /** An agent finished a heal instruction (whose id is the drift's). */
   async healed(cluster: ClusterEntity, instructionId: string, error: string): Promise<void> {
     const drift = isUUID(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
-    if (!drift) return;
+    // A heal reported twice (its instruction was resent) is recorded once.
+    if (!drift || drift.status === 'healed') return;
     await this.dataSource.transaction(async (manager) => {
       const healedAt = new Date();
       if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt });
@@ -91,6 +92,11 @@ export class DriftService {
   /** Every drift of a cluster, healed or not, newest first: the drift → instruction → healed cycle with its timings. */
   history(clusterId: string, limit: number): Promise<DriftEntity[]> {
     return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId }, relations: { application: true }, order: { detectedAt: 'DESC' }, take: limit });
+  }
+
+  /** Drifts of a cluster whose heal was instructed and has not completed, with their applications. */
+  awaitingHeal(clusterId: string): Promise<DriftEntity[]> {
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: 'healing', instructedAt: Not(IsNull()) }, relations: { application: true }, order: { instructedAt: 'ASC' } });
   }
 
   /** Drifts of a cluster's application held for approval. */
