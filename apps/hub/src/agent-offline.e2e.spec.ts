@@ -36,16 +36,11 @@ describe('an agent cut off from the hub', () => {
   });
 
   it('keeps enforcing the last desired state from its cache after a restart while the hub is down', async () => {
-    const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const response = await hub.graphql(query, variables);
-      if (response.errors) throw new Error(JSON.stringify(response.errors));
-      return response.data as Record<string, never>;
-    };
+    const graphql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
     await graphql(`mutation { createClusterGroup(input: { name: "edge", selector: "tier=edge" }) { name } }`);
-    const registration = (await graphql(`mutation { createClusterRegistration(input: { name: "edge-1", labels: { tier: "edge" } }) { token hubPublicKey } }`))['createClusterRegistration'] as {
-      token: string;
-      hubPublicKey: string;
-    };
+    const { createClusterRegistration: registration } = await graphql<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
+      `mutation { createClusterRegistration(input: { name: "edge-1", labels: { tier: "edge" } }) { token hubPublicKey } }`,
+    );
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(buildKubeconfig([{ name: 'edge-1', server: kubeSim.clusterUrl('edge-1') }]));
     let credential = '';

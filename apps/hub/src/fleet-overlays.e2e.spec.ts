@@ -36,11 +36,7 @@ describe.each(testDatabaseKinds())('three clusters in two groups with their own 
   const agents: Agent[] = [];
   const clusters = { 'eu-1': 'prod', 'us-1': 'prod', 'dev-1': 'dev' } as const;
 
-  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await hub.graphql<T>(query, variables);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const statusOf = async (cluster: string) =>
     (await ok<{ cluster: { applications: StatusView[] } }>(
       `query($name: String!) { cluster(name: $name) { applications { application syncState error changeSet { subject action message } resources { kind name syncState } } } }`,

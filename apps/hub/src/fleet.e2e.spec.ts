@@ -26,11 +26,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
   let repository: TestGitRepository;
   const agents: Agent[] = [];
 
-  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await hub.graphql<T>(query, variables);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const startAgent = async (cluster: string, labels: Record<string, string>, options: Partial<AgentOptions> = {}) => {
     const agent = await startRegisteredAgent(hub.endpoints, kubeSim, cluster, labels, options);
     agents.push(agent);

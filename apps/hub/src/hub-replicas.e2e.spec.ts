@@ -9,7 +9,7 @@ import { provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persis
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
 import { startRegisteredAgent } from './testing/test-agent';
-import { postGraphql } from './testing/test-hub';
+import { graphqlData } from './testing/test-hub';
 import { until } from './testing/wait';
 
 // Replicas share one PostgreSQL; the embedded database serves one process only.
@@ -24,11 +24,7 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
   let repository: TestGitRepository;
   let agent: Agent;
 
-  const graphql = async <T = Record<string, unknown>>(hub: Hub, query: string): Promise<T> => {
-    const response = await postGraphql<T>(hub.url, adminToken, query);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const graphql = <T = Record<string, unknown>>(hub: Hub, query: string) => graphqlData<T>(hub.url, adminToken, query);
   const start = (stateDir: string) =>
     startHub({ host: '127.0.0.1', port: 0, grpcPort: 0, grpcInsecure: true, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
 

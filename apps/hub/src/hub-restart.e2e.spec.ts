@@ -10,7 +10,7 @@ import { openDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
 import { TestGitRepository } from './testing/git-repository';
 import { startRegisteredAgent } from './testing/test-agent';
-import { postGraphql } from './testing/test-hub';
+import { graphqlData } from './testing/test-hub';
 import { until } from './testing/wait';
 
 async function freePort(): Promise<number> {
@@ -30,11 +30,7 @@ describe('a hub restarted under connected agents', () => {
   let agent: Agent;
   let hub: Hub;
 
-  const graphql = async <T = Record<string, unknown>>(query: string): Promise<T> => {
-    const response = await postGraphql<T>(hub.url, adminToken, query);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const graphql = <T = Record<string, unknown>>(query: string) => graphqlData<T>(hub.url, adminToken, query);
 
   afterAll(async () => {
     await agent?.stop();

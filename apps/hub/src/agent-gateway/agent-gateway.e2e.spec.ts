@@ -50,11 +50,7 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
   let hubPublicKey: string;
   const credentialsOf: Record<string, string> = {};
 
-  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await hub.graphql<T>(query, variables);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const registration = async (name: string, labels: Record<string, string>) =>
     (await ok<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(
       `mutation($name: String!, $labels: StringMap) { createClusterRegistration(input: { name: $name, labels: $labels }) { token hubPublicKey expiresAt agentCommand } }`,

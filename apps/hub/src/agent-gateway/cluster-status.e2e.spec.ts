@@ -34,11 +34,7 @@ describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kin
   const agents: Agent[] = [];
   const clusterNames = ['eu-1', 'eu-2', 'us-1'];
 
-  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await hub.graphql<T>(query, variables);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const clusters = () => ok<ClustersView>(`{ clusters(first: 10) { edges { node { name applications { application resources { group kind namespace name syncState health } } } } } }`);
 
   beforeAll(async () => {

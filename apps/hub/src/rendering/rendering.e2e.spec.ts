@@ -35,11 +35,7 @@ describe.each(testDatabaseKinds())('from commit to revision on %s', (kind) => {
   const webhookSecret = 'rendering-webhook-secret';
   let firstCommit: string;
 
-  const ok = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await hub.graphql<T>(query, variables);
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const revisions = async (application: string) =>
     (await ok<{ revisions: { edges: Array<{ node: Revision }> } }>(`query($app: String!) { revisions(application: $app) { edges { node { commitSha status error clusterDigests } } } }`, { app: application })).revisions.edges.map(
       (edge) => edge.node,

@@ -20,6 +20,13 @@ export async function postGraphql<T = Record<string, unknown>>(url: string, toke
   return (await response.json()) as GraphqlResponse<T>;
 }
 
+/** The data of a GraphQL request that must succeed; throws with the errors otherwise. */
+export async function graphqlData<T = Record<string, unknown>>(url: string, token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await postGraphql<T>(url, token, query, variables);
+  if (response.errors) throw new Error(JSON.stringify(response.errors));
+  return response.data as T;
+}
+
 /** A hub as tests reach it: its HTTP URL, an admin token and its gRPC port. */
 export interface HubEndpoints {
   url: string;
@@ -33,6 +40,8 @@ export interface TestHub {
   readonly adminToken: string;
   readonly endpoints: HubEndpoints;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphqlResponse<T>>;
+  /** As the admin: the data of a request that must succeed. */
+  data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,9 @@ export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
     endpoints: { url: hub.url, adminToken, grpcPort: hub.grpcPort },
     graphql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
       return postGraphql<T>(hub.url, token, query, variables);
+    },
+    data<T>(query: string, variables: Record<string, unknown> = {}) {
+      return graphqlData<T>(hub.url, adminToken, query, variables);
     },
     async close() {
       await hub.close();
