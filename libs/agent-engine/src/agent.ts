@@ -301,6 +301,7 @@ export class Agent extends EventEmitter {
       this.states.delete(application);
       this.applied.delete(application);
       this.lastReports.delete(application);
+      this.reports.forget(application);
       let changeSet: ChangeSet = { entries: [] };
       if (prune) {
         const inventory = await this.inventories.read(application);

@@ -37,6 +37,18 @@ describe('status report coalescing', () => {
     expect(sent).toEqual(['first']);
   });
 
+  it('drops the pending report of a key it is told to forget', () => {
+    const sent: string[] = [];
+    const coalescer = new ReportCoalescer<string>(500, (key, value) => sent.push(`${key}: ${value}`));
+    coalescer.offer('web', 'a', 'first');
+    coalescer.offer('api', 'x', 'first');
+    coalescer.offer('web', 'b', 'second');
+    coalescer.offer('api', 'y', 'second');
+    coalescer.forget('web');
+    jest.advanceTimersByTime(1_000);
+    expect(sent).toEqual(['web: first', 'api: first', 'api: second']);
+  });
+
   it('sends again after a reset, whatever the report says', () => {
     const sent: string[] = [];
     const coalescer = new ReportCoalescer<string>(500, (_key, value) => sent.push(value));

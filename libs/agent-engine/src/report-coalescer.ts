@@ -34,9 +34,15 @@ export class ReportCoalescer<T> {
 
   /** Forgets what was sent, so the next report goes out whatever it says (e.g. after a reconnect). */
   reset(): void {
-    for (const pending of this.pending.values()) clearTimeout(pending.timer);
-    this.pending.clear();
-    this.last.clear();
+    for (const key of [...this.last.keys(), ...this.pending.keys()]) this.forget(key);
+  }
+
+  /** Drops a key's pending report and what was sent for it (e.g. an application the cluster no longer runs). */
+  forget(key: string): void {
+    const pending = this.pending.get(key);
+    if (pending) clearTimeout(pending.timer);
+    this.pending.delete(key);
+    this.last.delete(key);
   }
 
   private deliver(key: string, signature: string, value: T): void {
