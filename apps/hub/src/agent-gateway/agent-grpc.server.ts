@@ -79,7 +79,12 @@ function bearer(metadata: Metadata): string | null {
 @Injectable()
 export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AgentGrpcServer.name);
-  private readonly server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_send_message_length': maxMessageBytes });
+  private readonly server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    // Channelz keeps a trace and counters per connection, for a debugging service the hub does not serve.
+    'grpc.enable_channelz': 0,
+  });
   readonly signer: BundleSigner;
   private boundPort = 0;
   /** Open agent sessions by cluster name: how to reach each agent now. */
