@@ -1,9 +1,8 @@
-import type { Agent } from '@capstan/agent-engine';
-import { KubeSimServer } from '@capstan/kube-sim';
+import type { KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
-import { TestGitRepository } from './testing/git-repository';
-import { startRegisteredAgent } from './testing/test-agent';
-import { startTestHub, type TestHub } from './testing/test-hub';
+import type { TestGitRepository } from './testing/git-repository';
+import { startTestFleet, type TestFleet } from './testing/test-fleet';
+import type { TestHub } from './testing/test-hub';
 import { until } from './testing/wait';
 
 const deployment = (name: string, selector: string, template: string) =>
@@ -30,10 +29,10 @@ type StatusView = {
 };
 
 describe.each(testDatabaseKinds())('three clusters in two groups with their own overlays, on %s', (kind) => {
+  let fleet: TestFleet;
   let hub: TestHub;
   let kubeSim: KubeSimServer;
   let repository: TestGitRepository;
-  const agents: Agent[] = [];
   const clusters = { 'eu-1': 'prod', 'us-1': 'prod', 'dev-1': 'dev' } as const;
 
   const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
@@ -45,21 +44,13 @@ describe.each(testDatabaseKinds())('three clusters in two groups with their own 
   const liveDeployment = (cluster: string, namespace: string, name = 'web') => kubeSim.cluster(cluster).findObject({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });
 
   beforeAll(async () => {
-    hub = await startTestHub(kind);
-    kubeSim = new KubeSimServer();
-    await kubeSim.start();
-    repository = await TestGitRepository.create();
-    await repository.commit(repositoryFiles, 'web');
+    fleet = await startTestFleet(kind, repositoryFiles);
+    ({ hub, kubeSim, repository } = fleet);
     await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
     await ok(`mutation { createClusterGroup(input: { name: "dev", selector: "env=dev" }) { name } }`);
-    for (const [cluster, env] of Object.entries(clusters)) agents.push(await startRegisteredAgent(hub.endpoints, kubeSim, cluster, { env }));
+    for (const [cluster, env] of Object.entries(clusters)) await fleet.startAgent(cluster, { env });
   });
-  afterAll(async () => {
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await hub.close();
-    await kubeSim.stop();
-    repository.remove();
-  });
+  afterAll(() => fleet.close());
 
   it('brings every cluster to its own overlay’s output, and each ChangeSet says created', async () => {
     await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });

@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Agent, AgentOptions } from '@capstan/agent-engine';
-import { buildKubeconfig, KubeSimServer } from '@capstan/kube-sim';
+import type { AgentOptions } from '@capstan/agent-engine';
+import { buildKubeconfig, type KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
 import { generateKeyPairSync } from 'node:crypto';
-import { TestGitRepository } from './testing/git-repository';
-import { startRegisteredAgent } from './testing/test-agent';
-import { startTestHub, type TestHub } from './testing/test-hub';
+import type { TestGitRepository } from './testing/git-repository';
+import { startTestFleet, type TestFleet } from './testing/test-fleet';
+import type { TestHub } from './testing/test-hub';
 import { until } from './testing/wait';
 
 const manifests = {
@@ -21,35 +21,24 @@ const manifests = {
 
 
 describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) => {
+  let fleet: TestFleet;
   let hub: TestHub;
   let kubeSim: KubeSimServer;
   let repository: TestGitRepository;
-  const agents: Agent[] = [];
+  const agents = () => fleet.agents;
 
   const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
-  const startAgent = async (cluster: string, labels: Record<string, string>, options: Partial<AgentOptions> = {}) => {
-    const agent = await startRegisteredAgent(hub.endpoints, kubeSim, cluster, labels, options);
-    agents.push(agent);
-    return agent;
-  };
+  const startAgent = (cluster: string, labels: Record<string, string>, options: Partial<AgentOptions> = {}) => fleet.startAgent(cluster, labels, options);
   const configMap = (cluster: string, name: string) => kubeSim.cluster(cluster).findObject({ apiVersion: 'v1', kind: 'ConfigMap', name, namespace: 'shop' });
 
   beforeAll(async () => {
-    hub = await startTestHub(kind);
-    kubeSim = new KubeSimServer();
-    await kubeSim.start();
-    repository = await TestGitRepository.create();
-    await repository.commit(manifests, 'shop');
+    fleet = await startTestFleet(kind, manifests);
+    ({ hub, kubeSim, repository } = fleet);
     await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
     await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
     await ok(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, targets: [{ group: "prod" }] }) { name } }`);
   });
-  afterAll(async () => {
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await hub.close();
-    await kubeSim.stop();
-    repository.remove();
-  });
+  afterAll(() => fleet.close());
 
   it('brings a registered cluster to what git says and reports the ChangeSet', async () => {
     await startAgent('eu-1', { env: 'prod' });
@@ -90,7 +79,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     const setHealPolicy = (policy: string) => ok(`mutation { updateApplication(input: { name: "shop", healPolicy: ${policy} }) { name } }`);
 
     it('heals at once under the auto policy', async () => {
-      const healed = once(agents[0], 'healed');
+      const healed = once(agents()[0], 'healed');
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'hacked' } });
       await healed;
       await until(() => mode() === 'slow');
@@ -142,7 +131,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       });
       // Give the pushed desired state a moment to arrive, then change an ignored and a watched field.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const healed = once(agents[0], 'healed');
+      const healed = once(agents()[0], 'healed');
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'autoscaled', cluster: 'renamed' } });
       await healed;
       await until(() => (configMap('eu-1', 'settings')?.['data'] as Record<string, string>)['cluster'] === 'eu-1');
@@ -162,14 +151,14 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     });
 
     it('heals nothing on a paused cluster, and a sync re-applies git once it is resumed', async () => {
-      const paused = once(agents[0], 'paused');
+      const paused = once(agents()[0], 'paused');
       expect(await ok(`mutation { pauseCluster(name: "eu-1", reason: "incident") { paused } }`)).toEqual({ pauseCluster: { paused: true } });
       await paused;
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'during-incident' } });
       await until(async () => (await drifts()).some((drift) => drift.status === 'alerted' && drift.fields.some((field) => field.live === '"during-incident"')));
       expect(mode()).toBe('during-incident');
 
-      const resumed = once(agents[0], 'resumed');
+      const resumed = once(agents()[0], 'resumed');
       await ok(`mutation { resumeCluster(name: "eu-1") { paused } }`);
       await resumed;
       expect(await ok(`mutation { sync(cluster: "eu-1", application: "shop", reason: "after the incident") }`)).toEqual({ sync: true });
@@ -225,7 +214,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     const mode = () => (configMap('eu-4', 'settings')?.['data'] as Record<string, string>)['mode'];
     const gitMode = mode();
     const verified: Array<Array<{ application: string; liveDigest: string }>> = [];
-    agent.on('verified', (applications) => verified.push(applications));
+    agent.on('verified', (applications: Array<{ application: string; liveDigest: string }>) => verified.push(applications));
     kubeSim.cluster('eu-4').store.withoutEvents(() => kubeSim.cluster('eu-4').editObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'shop' }, { data: { mode: 'by hand' } }));
     await until(() => mode() === gitMode);
     const { application } = await ok<{ application: { currentRevision: { clusterDigests: Record<string, string> } } }>(`{ application(name: "shop") { currentRevision { clusterDigests } } }`);
@@ -239,7 +228,7 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
   });
 
   it('takes the application off a cluster that leaves the group, and brings it back when the cluster rejoins', async () => {
-    const agent = agents[0];
+    const agent = agents()[0];
     const statuses = async () => (await ok<{ cluster: { applications: Array<{ application: string }> } }>(`{ cluster(name: "eu-1") { applications { application } } }`)).cluster.applications;
     const retired = once(agent, 'retired');
     await ok(`mutation { updateClusterLabels(input: { name: "eu-1", labels: { env: "dev" } }) { name } }`);

@@ -250,9 +250,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         return;
       case 'drift': {
         const report = message.body.value;
-        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
-        // Nothing is healed on a paused cluster: its drift is only recorded.
-        const policy = paused ? 'alert' : ((await this.desiredState.forCluster(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert');
+        const policy = (await this.statesInForce(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert';
         const drift = await this.drifts.record(cluster, report, policy);
         if (drift && policy === 'auto' && !report.healedLocallyAtUnixMs) {
           await this.drifts.markInstructed(drift, 'auto');
@@ -268,13 +266,12 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         await this.statuses.record(cluster, message.body.value);
         return;
       case 'checksums': {
-        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
-        const desired = await this.desiredState.forCluster(cluster);
+        const desired = await this.statesInForce(cluster);
         for (const { application, liveDigest } of message.body.value.applications) {
           const state = desired.find((candidate) => candidate.application === application);
           if (!state || state.bundleDigest === liveDigest) continue;
           // Under auto the whole application is applied again, whatever drift reports did or did not arrive.
-          const resync = !paused && state.healPolicy === 'auto';
+          const resync = state.healPolicy === 'auto';
           await this.drifts.checksumMismatched(cluster, application, state.bundleDigest, liveDigest, resync);
           if (resync) send(resyncInstruction(application));
         }
@@ -283,6 +280,13 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       default:
         return;
     }
+  }
+
+  /** The cluster's desired state with the heal policy in force: on a paused cluster nothing is healed, drift is only recorded. */
+  private async statesInForce(cluster: ClusterEntity): Promise<ApplicationDesiredState[]> {
+    const { paused } = await this.dataSource.getRepository(ClusterEntity).findOneByOrFail({ id: cluster.id });
+    const states = await this.desiredState.forCluster(cluster);
+    return paused ? states.map((state) => ({ ...state, healPolicy: 'alert' })) : states;
   }
 
   /** Ends every open session of a cluster, on whichever replica holds it, e.g. once its credentials are revoked. */

@@ -1,9 +1,7 @@
-import type { Agent } from '@capstan/agent-engine';
-import { KubeSimServer } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
-import { TestGitRepository } from '../testing/git-repository';
-import { startRegisteredAgent } from '../testing/test-agent';
-import { startTestHub, type TestHub } from '../testing/test-hub';
+import type { TestGitRepository } from '../testing/git-repository';
+import { startTestFleet, type TestFleet } from '../testing/test-fleet';
+import type { TestHub } from '../testing/test-hub';
 import { until } from '../testing/wait';
 import { ClusterStatusService } from './cluster-status.service';
 
@@ -28,32 +26,23 @@ interface ClustersView {
 }
 
 describe.each(testDatabaseKinds())('per-object statuses in the API, on %s', (kind) => {
+  let fleet: TestFleet;
   let hub: TestHub;
-  let kubeSim: KubeSimServer;
   let repository: TestGitRepository;
-  const agents: Agent[] = [];
   const clusterNames = ['eu-1', 'eu-2', 'us-1'];
 
   const ok = <T>(query: string, variables: Record<string, unknown> = {}) => hub.data<T>(query, variables);
   const clusters = () => ok<ClustersView>(`{ clusters(first: 10) { edges { node { name applications { application resources { group kind namespace name syncState health } } } } } }`);
 
   beforeAll(async () => {
-    hub = await startTestHub(kind);
-    kubeSim = new KubeSimServer();
-    await kubeSim.start();
-    repository = await TestGitRepository.create();
-    await repository.commit(manifests, 'shop');
+    fleet = await startTestFleet(kind, manifests);
+    ({ hub, repository } = fleet);
     await ok(`mutation { createClusterGroup(input: { name: "prod", selector: "env=prod" }) { name } }`);
     await ok(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });
     await ok(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", prune: true, targets: [{ group: "prod" }] }) { name } }`);
-    for (const cluster of clusterNames) agents.push(await startRegisteredAgent(hub.endpoints, kubeSim, cluster, { env: 'prod' }));
+    for (const cluster of clusterNames) await fleet.startAgent(cluster, { env: 'prod' });
   });
-  afterAll(async () => {
-    await Promise.all(agents.map((agent) => agent.stop()));
-    await hub.close();
-    await kubeSim.stop();
-    repository.remove();
-  });
+  afterAll(() => fleet.close());
 
   it('shows every object of the application on every cluster with its sync state and health', async () => {
     await until(async () => (await clusters()).clusters.edges.every((edge) => edge.node.applications[0]?.resources.length === 3));
