@@ -21,12 +21,14 @@ module.exports = [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', 'type:proto'], bannedExternalImports: frameworkAndNetwork },
-            { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:proto'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:testing'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:feature'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:proto', 'type:data-access', 'type:feature', 'type:testing'] },
+            // The shared vocabulary (ChangeSet, ObjectRef, policies…) depends on nothing; everything may use it.
+            { sourceTag: 'type:vocabulary', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkAndNetwork },
+            { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:engine', 'type:proto'], bannedExternalImports: frameworkAndNetwork },
+            { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:proto'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:engine', 'type:proto', 'type:data-access'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:engine', 'type:proto', 'type:data-access', 'type:testing'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:engine', 'type:proto', 'type:data-access', 'type:feature'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:vocabulary', 'type:engine', 'type:proto', 'type:data-access', 'type:feature', 'type:testing'] },
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared'] },
             { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -48,7 +50,7 @@ module.exports = [
   },
   {
     // Node's networking and file system are I/O: pure libraries receive what they need through interfaces.
-    files: ['libs/manifest/src/**/*.ts', 'libs/render/src/**/*.ts', 'libs/diff/src/**/*.ts', 'libs/health/src/**/*.ts', 'libs/policy/src/**/*.ts'],
+    files: ['libs/vocabulary/src/**/*.ts', 'libs/manifest/src/**/*.ts', 'libs/render/src/**/*.ts', 'libs/diff/src/**/*.ts', 'libs/health/src/**/*.ts', 'libs/policy/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: nodeNetworkAndIo.map((name) => ({ name, message: 'pure libraries do no I/O' })) }] },
   },

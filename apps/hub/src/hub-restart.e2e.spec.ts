@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from '@capstan/agent-engine';
-import type { ChangeSet } from '@capstan/kube';
+import type { ChangeSet } from '@capstan/vocabulary';
 import { KubeSimServer } from '@capstan/kube-sim';
 import { openDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';

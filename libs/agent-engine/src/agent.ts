@@ -4,9 +4,10 @@ import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from
 import { detectDrift, ignoredPointers, liveDigest, type ObjectDrift } from '@capstan/diff';
 import { applyOperation } from 'fast-json-patch';
 import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
-import { applyAll, applyAllStaged, type ChangeSet, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
+import { applyAll, applyAllStaged, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
 import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, changeActionFromName, type HealInstruction, HealPolicy, healthStatusFromName, type HubMessage, SequencedChannel, SyncState } from '@capstan/proto';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { ChangeSet } from '@capstan/vocabulary';
 import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
 import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
 import { HubClient, type HubEndpoint } from './hub-client';
@@ -190,7 +191,7 @@ export class Agent extends EventEmitter {
     for (const message of this.channel.unacknowledged()) stream.write(create(AgentMessageSchema, message));
     this.send({
       case: 'hello',
-      value: { agentVersion: this.options.agentVersion, kubernetesVersion, heldDigests: [...this.applied.values()], lastAckedSequence: this.channel.lastHandledSequence },
+      value: { agentVersion: this.options.agentVersion, kubernetesVersion, heldDigests: [...this.applied.values()], lastAckedSequence: this.channel.lastHandled.sequence, lastAckedIncarnation: this.channel.lastHandled.incarnation },
     });
     // A new session starts from nothing: the hub gets every last status again, including those made while cut off.
     this.reports.reset();
@@ -238,8 +239,8 @@ export class Agent extends EventEmitter {
   private onHubMessage(message: HubMessage): void {
     if (message.body.case === 'ack') return this.channel.acknowledge(message.body.value.sequence);
     const acknowledge = () => this.send({ case: 'ack', value: { sequence: message.sequence } });
-    if (!this.channel.isNew(message.sequence)) return acknowledge();
-    this.channel.handled(message.sequence);
+    if (!this.channel.isNew(message)) return acknowledge();
+    this.channel.handled(message);
     if (message.body.case === 'heal') {
       const instruction = message.body.value;
       void this.enqueue(() => this.heal(instruction), instruction.application).then(acknowledge);

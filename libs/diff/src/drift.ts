@@ -1,5 +1,6 @@
 import { formatIdentity, identityOf, isJsonObject, type JsonObject, type JsonValue, mergeRulesOf, type ObjectIdentity, rootMergeType } from '@capstan/manifest';
-import { type IgnoreRule, ignoredPointers, isIgnored } from './ignore-rules';
+import type { IgnoreRule } from '@capstan/vocabulary';
+import { ignoredPointers, isIgnored } from './ignore-rules';
 import { fieldOwners, lastWriter, type PathSegment } from './managed-fields';
 import { sameQuantity } from './quantity';
 

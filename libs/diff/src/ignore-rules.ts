@@ -1,14 +1,5 @@
 import type { ObjectIdentity } from '@capstan/manifest';
-
-/** A field another controller legitimately owns (e.g. `/spec/replicas` under an autoscaler), optionally for some objects only. */
-export interface IgnoreRule {
-  /** JSON pointer; the field and everything under it is ignored. */
-  jsonPointer: string;
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
-}
+import type { IgnoreRule } from '@capstan/vocabulary';
 
 /** The pointers ignored for one object. */
 export function ignoredPointers(rules: readonly IgnoreRule[], object: ObjectIdentity): string[] {

@@ -1,5 +1,4 @@
 export * from './api-errors';
-export * from './change-set';
 export * from './inventory';
 export * from './inventory-store';
 export * from './manager-apply';

@@ -1,5 +1,5 @@
 import { formatIdentity, type ObjectIdentity } from '@capstan/manifest';
-import type { ChangeSet } from './change-set';
+import type { ChangeSet } from '@capstan/vocabulary';
 
 /** The objects Capstan applied for one application: what prune may ever delete. */
 export interface Inventory {

@@ -1,7 +1,7 @@
 import { canonicalJson, formatIdentity, identityOf, type JsonObject, type JsonValue, type ObjectIdentity } from '@capstan/manifest';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { apiMessageOf, statusCodeOf } from './api-errors';
-import type { ChangeSet, ChangeSetEntry } from './change-set';
+import type { ChangeSet, ChangeSetEntry } from '@capstan/vocabulary';
 import { waitForReady } from './manager-wait';
 import { asKubernetesObject, referenceTo } from './object-ref';
 import type { ResourceManager } from './resource-manager';

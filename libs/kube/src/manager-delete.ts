@@ -1,6 +1,6 @@
 import { formatIdentity, type ObjectIdentity } from '@capstan/manifest';
 import { apiMessageOf, statusCodeOf } from './api-errors';
-import type { ChangeSet, ChangeSetEntry } from './change-set';
+import type { ChangeSet, ChangeSetEntry } from '@capstan/vocabulary';
 import { referenceTo } from './object-ref';
 import type { ResourceManager } from './resource-manager';
 

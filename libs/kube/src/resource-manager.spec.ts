@@ -2,7 +2,7 @@ import { detectDrift } from '@capstan/diff';
 import { identityOf, type JsonObject } from '@capstan/manifest';
 import { buildKubeconfig, KubeSimServer, type SimulatedCluster } from '@capstan/kube-sim';
 import { KubeConfig } from '@kubernetes/client-node';
-import { entriesWith } from './change-set';
+import { entriesWith } from '@capstan/vocabulary';
 import { InventoryStore } from './inventory-store';
 import { applyAllStaged } from './manager-apply';
 import { deleteAll } from './manager-delete';

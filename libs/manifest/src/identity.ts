@@ -1,13 +1,9 @@
 import { isJsonObject, type JsonObject } from './json';
 
+import type { ObjectRef } from '@capstan/vocabulary';
+
 /** What identifies an object in a cluster: group/version/kind plus namespace and name. */
-export interface ObjectIdentity {
-  group: string;
-  version: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
+export type ObjectIdentity = ObjectRef;
 
 /** Splits `apiVersion` into group and version (`v1` is the core group ''). */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {

@@ -1,13 +1,14 @@
 import { SequencedChannel } from './sequenced-channel';
 
 type Body = { case: 'drift' | 'heartbeat'; id: number };
-const channel = (capacity = 10) => new SequencedChannel<Body>({ mustArrive: (body) => body.case === 'drift', capacity, start: 100n });
+const channel = (capacity = 10, incarnation = 1n) => new SequencedChannel<Body>({ mustArrive: (body) => body.case === 'drift', capacity, incarnation });
+const from = (incarnation: bigint, sequence: bigint) => ({ incarnation, sequence });
 
 describe('SequencedChannel', () => {
-  it('numbers messages one after another from its start', () => {
-    const sender = channel();
-    expect(sender.stamp({ case: 'drift', id: 1 }).sequence).toBe(101n);
-    expect(sender.stamp({ case: 'heartbeat', id: 2 }).sequence).toBe(102n);
+  it('numbers messages one after another within its incarnation', () => {
+    const sender = channel(10, 42n);
+    expect(sender.stamp({ case: 'drift', id: 1 })).toMatchObject({ sequence: 1n, incarnation: 42n });
+    expect(sender.stamp({ case: 'heartbeat', id: 2 })).toMatchObject({ sequence: 2n, incarnation: 42n });
   });
 
   it('keeps what must arrive until it is acknowledged, and only that', () => {
@@ -17,10 +18,17 @@ describe('SequencedChannel', () => {
     sender.stamp({ case: 'drift', id: 3 });
     sender.stamp({ case: 'drift', id: 4 });
     expect(sender.unacknowledged().map((message) => message.body.id)).toEqual([1, 3, 4]);
-    sender.acknowledge(103n);
-    expect(sender.unacknowledged().map((message) => message.sequence)).toEqual([104n]);
-    sender.acknowledge(104n);
+    sender.acknowledge(3n);
+    expect(sender.unacknowledged().map((message) => message.sequence)).toEqual([4n]);
+    sender.acknowledge(4n);
     expect(sender.unacknowledged()).toEqual([]);
+  });
+
+  it('takes no acknowledgement from numbers of another incarnation', () => {
+    const sender = channel(10, 7n);
+    sender.stamp({ case: 'drift', id: 1 });
+    sender.acknowledge(1_000n, 8n);
+    expect(sender.unacknowledged()).toHaveLength(1);
   });
 
   it('drops the oldest unacknowledged message beyond its capacity', () => {
@@ -31,22 +39,31 @@ describe('SequencedChannel', () => {
 
   it('tells a resent duplicate from a new message', () => {
     const receiver = channel();
-    expect(receiver.isNew(7n)).toBe(true);
-    receiver.handled(7n);
+    expect(receiver.isNew(from(5n, 7n))).toBe(true);
+    receiver.handled(from(5n, 7n));
     // Not handled (it failed): a resent copy is still new.
-    expect(receiver.isNew(8n)).toBe(true);
-    expect(receiver.isNew(8n)).toBe(true);
-    receiver.handled(8n);
-    expect(receiver.isNew(8n)).toBe(false);
-    expect(receiver.isNew(5n)).toBe(false);
-    expect(receiver.lastHandledSequence).toBe(8n);
+    expect(receiver.isNew(from(5n, 8n))).toBe(true);
+    expect(receiver.isNew(from(5n, 8n))).toBe(true);
+    receiver.handled(from(5n, 8n));
+    expect(receiver.isNew(from(5n, 8n))).toBe(false);
+    expect(receiver.isNew(from(5n, 5n))).toBe(false);
+    expect(receiver.lastHandled).toEqual(from(5n, 8n));
   });
 
-  it('starts from the clock by default, so a restarted sender is never taken for a duplicate', () => {
-    const before = new SequencedChannel<Body>({ mustArrive: () => true, capacity: 1 }).stamp({ case: 'drift', id: 1 }).sequence;
+  it('takes a restarted sender for new, however far its previous run had counted', () => {
     const receiver = channel();
-    receiver.handled(before);
-    const restarted = new SequencedChannel<Body>({ mustArrive: () => true, capacity: 1, start: BigInt(Date.now() + 1) * 1000n }).stamp({ case: 'drift', id: 1 }).sequence;
-    expect(receiver.isNew(restarted)).toBe(true);
+    // A sender whose numbers ran far ahead (say its clock jumped) before it restarted.
+    receiver.handled(from(5n, 2n ** 62n));
+    const restarted = channel(10, 6n);
+    expect(receiver.isNew(restarted.stamp({ case: 'drift', id: 1 }))).toBe(true);
+    receiver.handled(from(6n, 1n));
+    expect(receiver.isNew(restarted.stamp({ case: 'drift', id: 2 }))).toBe(true);
+  });
+
+  it('gives every channel its own random incarnation by default', () => {
+    const a = new SequencedChannel<Body>({ mustArrive: () => true, capacity: 1 });
+    const b = new SequencedChannel<Body>({ mustArrive: () => true, capacity: 1 });
+    expect(a.incarnation).not.toBe(b.incarnation);
+    expect(a.incarnation).toBeGreaterThanOrEqual(0n);
   });
 });

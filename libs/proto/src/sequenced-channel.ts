@@ -1,7 +1,16 @@
-/** A message as it goes on the Connect stream: numbered by its sender. */
+import { randomBytes } from 'node:crypto';
+
+/** A message as it goes on the Connect stream: numbered by its sender, in the sender's incarnation. */
 export interface Sequenced<Body> {
   sequence: bigint;
+  incarnation: bigint;
   body: Body;
+}
+
+/** Where a receiver stands with a sender: the last message handled, in which incarnation of it. */
+export interface HandledPosition {
+  incarnation: bigint;
+  sequence: bigint;
 }
 
 export interface SequencedChannelOptions<Body> {
@@ -9,16 +18,16 @@ export interface SequencedChannelOptions<Body> {
   mustArrive(body: Body): boolean;
   /** How many unacknowledged messages are kept; beyond it the oldest are dropped (periodic checksums catch what they said). */
   capacity: number;
-  /** The first sequence number; by default derived from the clock, see {@link clockSequenceBase}. */
-  start?: bigint;
+  /** This side's incarnation; random by default, see {@link newIncarnation}. */
+  incarnation?: bigint;
 }
 
 /**
- * Sequence numbers start from the clock in microseconds, so they keep growing across restarts of
- * the sender and the receiver never mistakes a restarted sender's messages for duplicates.
+ * A random 63-bit number naming one run of a sender. Sequence numbers count within it, so neither a
+ * restart nor a clock that jumps can make a receiver take new messages for duplicates of old ones.
  */
-export function clockSequenceBase(): bigint {
-  return BigInt(Date.now()) * 1000n;
+export function newIncarnation(): bigint {
+  return randomBytes(8).readBigUInt64BE() >> 1n;
 }
 
 /**
@@ -27,17 +36,18 @@ export function clockSequenceBase(): bigint {
  * after a reconnect; and tells a message received for the first time from a resent duplicate.
  */
 export class SequencedChannel<Body> {
-  private next: bigint;
+  readonly incarnation: bigint;
+  private next = 0n;
   private readonly pending: Sequenced<Body>[] = [];
-  private lastHandled = 0n;
+  private position: HandledPosition = { incarnation: 0n, sequence: 0n };
 
   constructor(private readonly options: SequencedChannelOptions<Body>) {
-    this.next = options.start ?? clockSequenceBase();
+    this.incarnation = options.incarnation ?? newIncarnation();
   }
 
   /** Numbers a message for sending, keeping it until acknowledged when it must arrive. */
   stamp(body: Body): Sequenced<Body> {
-    const message = { sequence: ++this.next, body };
+    const message = { sequence: ++this.next, incarnation: this.incarnation, body };
     if (this.options.mustArrive(body)) {
       this.pending.push(message);
       if (this.pending.length > this.options.capacity) this.pending.shift();
@@ -45,8 +55,9 @@ export class SequencedChannel<Body> {
     return message;
   }
 
-  /** The other side handled everything up to `sequence`. */
-  acknowledge(sequence: bigint): void {
+  /** The other side handled everything up to `sequence` of this incarnation; another incarnation's numbers say nothing of ours. */
+  acknowledge(sequence: bigint, incarnation: bigint = this.incarnation): void {
+    if (incarnation !== this.incarnation) return;
     let handled = 0;
     while (handled < this.pending.length && this.pending[handled].sequence <= sequence) handled++;
     this.pending.splice(0, handled);
@@ -58,20 +69,21 @@ export class SequencedChannel<Body> {
   }
 
   /**
-   * Whether a received message is new. Messages arrive in order on one stream and resent ones come
-   * first on the next, so anything not above the last one handled was handled before.
+   * Whether a received message is new. Messages of one incarnation arrive in order on one stream and
+   * resent ones come first on the next, so anything not above the last one handled was handled
+   * before; a message of another incarnation comes from a sender that started again.
    */
-  isNew(sequence: bigint): boolean {
-    return sequence > this.lastHandled;
+  isNew(message: HandledPosition): boolean {
+    return message.incarnation !== this.position.incarnation || message.sequence > this.position.sequence;
   }
 
   /** A received message was handled: a resent copy of it is a duplicate. */
-  handled(sequence: bigint): void {
-    if (sequence > this.lastHandled) this.lastHandled = sequence;
+  handled(message: HandledPosition): void {
+    if (this.isNew(message)) this.position = { incarnation: message.incarnation, sequence: message.sequence };
   }
 
   /** The last message handled from the other side: what it need not resend. */
-  get lastHandledSequence(): bigint {
-    return this.lastHandled;
+  get lastHandled(): HandledPosition {
+    return this.position;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, verify } from 'node:crypto';
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { testDatabaseKinds } from '@capstan/persistence';
 import {
   type AgentMessage,
@@ -172,7 +172,7 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     const afterReconnect = receiveUntil(second, (messages) => messages.some((message) => message.body.case === 'ack' && message.body.value.sequence === 12n));
     // As an agent does: first what the hub did not acknowledge, then Hello saying what it last handled.
     second.write(drift);
-    second.write(create(AgentMessageSchema, { sequence: 12n, body: { case: 'hello', value: { cluster: 'gamma', lastAckedSequence: desired.sequence } } }));
+    second.write(create(AgentMessageSchema, { sequence: 12n, body: { case: 'hello', value: { cluster: 'gamma', lastAckedSequence: desired.sequence, lastAckedIncarnation: desired.incarnation } } }));
     const messages = await afterReconnect;
     second.end();
     expect(messages.map((message) => message.body.case)).toEqual(['ack', 'heal', 'heal', 'desiredState', 'ack']);
@@ -197,6 +197,28 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
     const acknowledged = (await received).flatMap((message) => (message.body.case === 'ack' ? [message.body.value.sequence] : []));
     stream.end();
     expect(acknowledged).toEqual([1n, 2n, 3n]);
+  });
+
+  it('handles the messages of a restarted agent, however far its previous run had numbered', async () => {
+    credentialsOf['epsilon'] = (await register((await registration('epsilon', { zone: 'west' })).token)).credential;
+    await until(async () => (await digestsOf())?.['epsilon'] !== undefined);
+    const session = async (incarnation: bigint, messages: Array<MessageInitShape<typeof AgentMessageSchema>>) => {
+      const stream = client.connect(withCredential(credentialsOf['epsilon']));
+      const last = messages.at(-1)?.sequence;
+      const received = receiveUntil(stream, (answers) => answers.some((answer) => answer.body.case === 'ack' && answer.body.value.sequence === last));
+      for (const message of messages) stream.write(create(AgentMessageSchema, { ...message, incarnation }));
+      await received;
+      stream.cancel();
+    };
+    // A clock far ahead numbered the first run's messages.
+    await session(5n, [{ sequence: 2n ** 62n, body: { case: 'hello', value: { cluster: 'epsilon' } } }]);
+    const drift = { application: 'hello', object: { version: 'v1', kind: 'ConfigMap', name: 'hello' }, fields: [{ path: 'data.cluster', desiredJson: '"epsilon"', liveJson: '"by hand"', changedBy: 'kubectl-edit' }], observedAtUnixMs: BigInt(Date.now()) };
+    await session(6n, [
+      { sequence: 1n, body: { case: 'hello', value: { cluster: 'epsilon' } } },
+      { sequence: 2n, body: { case: 'drift', value: drift } },
+    ]);
+    const { events } = await ok<{ events: { edges: unknown[] } }>(`{ events(cluster: "epsilon", type: "drift.detected") { edges { node { id } } } }`);
+    expect(events.edges).toHaveLength(1);
   });
 
   it('closes a stream sending a malformed or oversized message with a status, and keeps serving', async () => {

@@ -9,7 +9,7 @@ import {
   BundleChunkSchema,
   type FetchBundleRequest,
   grpcServiceDefinition,
-  HealPolicy,
+  healPolicyFromName,
   type HubMessage,
   HubMessageSchema,
   maxMessageBytes,
@@ -48,7 +48,6 @@ interface AgentSession {
 }
 
 export type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
-const healPolicies: Record<ApplicationDesiredState['healPolicy'], HealPolicy> = { auto: HealPolicy.AUTO, approve: HealPolicy.APPROVE, alert: HealPolicy.ALERT };
 
 /** Re-apply the drifted object as git says it should be; the instruction carries the drift's id. */
 function healInstruction(drift: DriftEntity): HubMessageBody {
@@ -172,12 +171,11 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     this.authenticate(call.metadata).then(
       (cluster) => {
         const channel = this.channelOf(cluster.name);
-        const write = (sequence: bigint, body: HubMessageBody) => call.write(create(HubMessageSchema, { sequence, body }));
+        const write = (message: { sequence: bigint; incarnation: bigint; body: HubMessageBody }) => call.write(create(HubMessageSchema, message));
         const session: AgentSession = {
           cluster,
           send: (body) => {
-            const message = channel.stamp(body);
-            write(message.sequence, message.body);
+            write(channel.stamp(body));
           },
           close: (details) => call.emit('error', refusal(status.UNAUTHENTICATED, details)),
         };
@@ -194,13 +192,13 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
             if (message.body.case === 'ack') return channel.acknowledge(message.body.value.sequence);
             try {
               if (message.body.case === 'hello') {
-                channel.acknowledge(message.body.value.lastAckedSequence);
+                channel.acknowledge(message.body.value.lastAckedSequence, message.body.value.lastAckedIncarnation);
                 // What the agent missed goes first, in order, so it is not taken for a duplicate of what follows.
-                for (const unacknowledged of channel.unacknowledged()) write(unacknowledged.sequence, unacknowledged.body);
+                for (const unacknowledged of channel.unacknowledged()) write(unacknowledged);
                 sessions.add(session);
                 this.sessions.set(cluster.name, sessions);
               }
-              if (channel.isNew(message.sequence)) await this.handleAgentMessage(cluster, message, session.send, channel);
+              if (channel.isNew(message)) await this.handleAgentMessage(cluster, message, session.send, channel);
             } catch (error) {
               if (!refusedData(error)) {
                 failed = true;
@@ -210,7 +208,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
               // Its content is what the database refuses: resent, it would fail again and hold up everything after it.
               this.logger.warn(`cluster ${cluster.name}: dropped a ${message.body.case} message the database refuses: ${(error as Error).message}`);
             }
-            channel.handled(message.sequence);
+            channel.handled(message);
             session.send({ case: 'ack', value: { sequence: message.sequence } });
           });
         });
@@ -363,7 +361,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
           bundleDigest: state.bundleDigest,
           bundleSignature: this.signer.sign(state.bundleDigest),
           prune: state.prune,
-          healPolicy: healPolicies[state.healPolicy],
+          healPolicy: healPolicyFromName(state.healPolicy),
           ignoreRules: state.ignoreRules.map((rule) => ({ jsonPointer: rule.jsonPointer, group: rule.group ?? '', kind: rule.kind ?? '', namespace: rule.namespace ?? '', name: rule.name ?? '' })),
         })),
       },

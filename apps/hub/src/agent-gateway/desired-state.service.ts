@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationEntity, type ClusterEntity, type HealPolicy, type IgnoreRule, RevisionEntity } from '@capstan/persistence';
+import { ApplicationEntity, type ClusterEntity, RevisionEntity } from '@capstan/persistence';
+import { type HealPolicy, type IgnoreRule } from '@capstan/vocabulary';
 import { DataSource } from 'typeorm';
 import { groupContainsCluster } from '../groups/group-membership';
 

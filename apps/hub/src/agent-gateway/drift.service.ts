@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
-import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus, type HealPolicy } from '@capstan/persistence';
+import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus } from '@capstan/persistence';
+import { type HealPolicy } from '@capstan/vocabulary';
 import type { DriftReport } from '@capstan/proto';
 import { isUUID } from 'class-validator';
 import { DataSource, In, IsNull, Not } from 'typeorm';

@@ -1,5 +1,6 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { type HealPolicy, healPolicies, type IgnoreRule, type RevisionStatus, type SyncPolicy, syncPolicies } from '@capstan/persistence';
+import { type RevisionStatus } from '@capstan/persistence';
+import { type HealPolicy, healPolicies, type IgnoreRule, type SyncPolicy, syncPolicies } from '@capstan/vocabulary';
 import { Type } from 'class-transformer';
 import { ArrayUnique, IsBoolean, IsIn, ValidateNested } from 'class-validator';
 import { IgnoreRuleDto, IgnoreRuleInput } from '../common/ignore-rule.dto';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApplicationEntity, ApplicationTargetEntity, ClusterGroupEntity, type HealPolicy, type IgnoreRule, RevisionEntity, SourceEntity, type SyncPolicy } from '@capstan/persistence';
+import { ApplicationEntity, ApplicationTargetEntity, ClusterGroupEntity, RevisionEntity, SourceEntity } from '@capstan/persistence';
+import { type HealPolicy, type IgnoreRule, type SyncPolicy } from '@capstan/vocabulary';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';

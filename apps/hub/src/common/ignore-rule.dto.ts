@@ -1,5 +1,5 @@
 import { Field, InputType, ObjectType } from '@nestjs/graphql';
-import type { IgnoreRule } from '@capstan/persistence';
+import type { IgnoreRule } from '@capstan/vocabulary';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { definedFields } from './apply-changes';
 

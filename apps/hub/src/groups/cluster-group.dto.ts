@@ -1,5 +1,5 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { type HealPolicy, healPolicies, type IgnoreRule } from '@capstan/persistence';
+import { type HealPolicy, healPolicies, type IgnoreRule } from '@capstan/vocabulary';
 import { Type } from 'class-transformer';
 import { ArrayUnique, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IgnoreRuleDto, IgnoreRuleInput } from '../common/ignore-rule.dto';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { parseLabelSelector } from '@capstan/manifest';
-import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, type HealPolicy, type IgnoreRule, labelSelectorCondition } from '@capstan/persistence';
+import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, labelSelectorCondition } from '@capstan/persistence';
+import { type HealPolicy, type IgnoreRule } from '@capstan/vocabulary';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';

@@ -1,6 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ApplicationTargetEntity } from './application-target.entity';
-import type { HealPolicy, IgnoreRule, SyncPolicy } from './policies';
+import type { HealPolicy, IgnoreRule, SyncPolicy } from '@capstan/vocabulary';
 import type { RevisionEntity } from './revision.entity';
 import { SourceEntity } from './source.entity';
 

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { HealPolicy, IgnoreRule } from './policies';
+import type { HealPolicy, IgnoreRule } from '@capstan/vocabulary';
 
 /** A named set of clusters: those matching its label selector plus its explicit members. */
 @Entity({ name: 'cluster_groups' })

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file capstan/agent/v1/agent.proto.
  */
 export const file_capstan_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChxjYXBzdGFuL2FnZW50L3YxL2FnZW50LnByb3RvEhBjYXBzdGFuLmFnZW50LnYxIl0KD1JlZ2lzdGVyUmVxdWVzdBIXCg9ib290c3RyYXBfdG9rZW4YASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkiNwoQUmVnaXN0ZXJSZXNwb25zZRIPCgdjbHVzdGVyGAEgASgJEhIKCmNyZWRlbnRpYWwYAiABKAki+AIKDEFnZW50TWVzc2FnZRIQCghzZXF1ZW5jZRgBIAEoBBIoCgVoZWxsbxgCIAEoCzIXLmNhcHN0YW4uYWdlbnQudjEuSGVsbG9IABIwCgZzdGF0dXMYAyABKAsyHi5jYXBzdGFuLmFnZW50LnYxLlN0YXR1c1JlcG9ydEgAEi4KBWRyaWZ0GAQgASgLMh0uY2Fwc3Rhbi5hZ2VudC52MS5EcmlmdFJlcG9ydEgAEjMKC2hlYWxfcmVzdWx0GAUgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5IZWFsUmVzdWx0SAASJAoDYWNrGAYgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABIwCgloZWFydGJlYXQYByABKAsyGy5jYXBzdGFuLmFnZW50LnYxLkhlYXJ0YmVhdEgAEjUKCWNoZWNrc3VtcxgIIAEoCzIgLmNhcHN0YW4uYWdlbnQudjEuQ2hlY2tzdW1SZXBvcnRIAEIGCgRib2R5IuABCgpIdWJNZXNzYWdlEhAKCHNlcXVlbmNlGAEgASgEEjcKDWRlc2lyZWRfc3RhdGUYAiABKAsyHi5jYXBzdGFuLmFnZW50LnYxLkRlc2lyZWRTdGF0ZUgAEjEKBGhlYWwYAyABKAsyIS5jYXBzdGFuLmFnZW50LnYxLkhlYWxJbnN0cnVjdGlvbkgAEiQKA2FjaxgEIAEoCzIVLmNhcHN0YW4uYWdlbnQudjEuQWNrSAASJgoEcGluZxgFIAEoCzIWLmNhcHN0YW4uYWdlbnQudjEuUGluZ0gAQgYKBGJvZHkiFwoDQWNrEhAKCHNlcXVlbmNlGAEgASgEIn4KBUhlbGxvEg8KB2NsdXN0ZXIYASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkSFAoMaGVsZF9kaWdlc3RzGAQgAygJEhsKE2xhc3RfYWNrZWRfc2VxdWVuY2UYBSABKAQiCwoJSGVhcnRiZWF0IgYKBFBpbmciYAoKSWdub3JlUnVsZRIUCgxqc29uX3BvaW50ZXIYASABKAkSDQoFZ3JvdXAYAiABKAkSDAoEa2luZBgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCSL7AQoXQXBwbGljYXRpb25EZXNpcmVkU3RhdGUSEwoLYXBwbGljYXRpb24YASABKAkSEAoIcmV2aXNpb24YAiABKAkSEgoKY29tbWl0X3NoYRgDIAEoCRIVCg1idW5kbGVfZGlnZXN0GAQgASgJEhgKEGJ1bmRsZV9zaWduYXR1cmUYBSABKAwSDQoFcHJ1bmUYBiABKAgSMQoLaGVhbF9wb2xpY3kYByABKA4yHC5jYXBzdGFuLmFnZW50LnYxLkhlYWxQb2xpY3kSMgoMaWdub3JlX3J1bGVzGAggAygLMhwuY2Fwc3Rhbi5hZ2VudC52MS5JZ25vcmVSdWxlIk8KDERlc2lyZWRTdGF0ZRI/CgxhcHBsaWNhdGlvbnMYASADKAsyKS5jYXBzdGFuLmFnZW50LnYxLkFwcGxpY2F0aW9uRGVzaXJlZFN0YXRlIloKCU9iamVjdFJlZhINCgVncm91cBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBGtpbmQYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAkigwIKD0hlYWxJbnN0cnVjdGlvbhIWCg5pbnN0cnVjdGlvbl9pZBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRIzCgdyZWFwcGx5GAMgASgLMiAuY2Fwc3Rhbi5hZ2VudC52MS5SZWFwcGx5T2JqZWN0c0gAEi4KBnJlc3luYxgEIAEoCzIcLmNhcHN0YW4uYWdlbnQudjEuRnVsbFJlc3luY0gAEigKBXBhdXNlGAUgASgLMhcuY2Fwc3Rhbi5hZ2VudC52MS5QYXVzZUgAEioKBnJlc3VtZRgGIAEoCzIYLmNhcHN0YW4uYWdlbnQudjEuUmVzdW1lSABCCAoGYWN0aW9uIj4KDlJlYXBwbHlPYmplY3RzEiwKB29iamVjdHMYASADKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZiIMCgpGdWxsUmVzeW5jIgcKBVBhdXNlIggKBlJlc3VtZSJJCgZIZWFsdGgSLgoGc3RhdHVzGAEgASgOMh4uY2Fwc3Rhbi5hZ2VudC52MS5IZWFsdGhTdGF0dXMSDwoHbWVzc2FnZRgCIAEoCSJ+Cg5DaGFuZ2VTZXRFbnRyeRIrCgZvYmplY3QYASABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIuCgZhY3Rpb24YAiABKA4yHi5jYXBzdGFuLmFnZW50LnYxLkNoYW5nZUFjdGlvbhIPCgdtZXNzYWdlGAMgASgJIj4KCUNoYW5nZVNldBIxCgdlbnRyaWVzGAEgAygLMiAuY2Fwc3Rhbi5hZ2VudC52MS5DaGFuZ2VTZXRFbnRyeSKSAQoOUmVzb3VyY2VTdGF0dXMSKwoGb2JqZWN0GAEgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5PYmplY3RSZWYSKQoEc3luYxgCIAEoDjIbLmNhcHN0YW4uYWdlbnQudjEuU3luY1N0YXRlEigKBmhlYWx0aBgDIAEoCzIYLmNhcHN0YW4uYWdlbnQudjEuSGVhbHRoIrgCCgxTdGF0dXNSZXBvcnQSEwoLYXBwbGljYXRpb24YASABKAkSEAoIcmV2aXNpb24YAiABKAkSFQoNYnVuZGxlX2RpZ2VzdBgDIAEoCRIpCgRzeW5jGAQgASgOMhsuY2Fwc3Rhbi5hZ2VudC52MS5TeW5jU3RhdGUSKAoGaGVhbHRoGAUgASgLMhguY2Fwc3Rhbi5hZ2VudC52MS5IZWFsdGgSMwoJcmVzb3VyY2VzGAYgAygLMiAuY2Fwc3Rhbi5hZ2VudC52MS5SZXNvdXJjZVN0YXR1cxI0Cg9sYXN0X2NoYW5nZV9zZXQYByABKAsyGy5jYXBzdGFuLmFnZW50LnYxLkNoYW5nZVNldBIbChNvYnNlcnZlZF9hdF91bml4X21zGAggASgDEg0KBWVycm9yGAkgASgJIlcKCkZpZWxkRHJpZnQSDAoEcGF0aBgBIAEoCRIUCgxkZXNpcmVkX2pzb24YAiABKAkSEQoJbGl2ZV9qc29uGAMgASgJEhIKCmNoYW5nZWRfYnkYBCABKAki1QEKC0RyaWZ0UmVwb3J0EhMKC2FwcGxpY2F0aW9uGAEgASgJEisKBm9iamVjdBgCIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEiwKBmZpZWxkcxgDIAMoCzIcLmNhcHN0YW4uYWdlbnQudjEuRmllbGREcmlmdBIWCg5vYmplY3RfZGVsZXRlZBgEIAEoCBIbChNvYnNlcnZlZF9hdF91bml4X21zGAUgASgDEiEKGWhlYWxlZF9sb2NhbGx5X2F0X3VuaXhfbXMYBiABKAMieQoKSGVhbFJlc3VsdBIWCg5pbnN0cnVjdGlvbl9pZBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRIvCgpjaGFuZ2Vfc2V0GAMgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5DaGFuZ2VTZXQSDQoFZXJyb3IYBCABKAkiPwoTQXBwbGljYXRpb25DaGVja3N1bRITCgthcHBsaWNhdGlvbhgBIAEoCRITCgtsaXZlX2RpZ2VzdBgCIAEoCSJNCg5DaGVja3N1bVJlcG9ydBI7CgxhcHBsaWNhdGlvbnMYASADKAsyJS5jYXBzdGFuLmFnZW50LnYxLkFwcGxpY2F0aW9uQ2hlY2tzdW0iJAoSRmV0Y2hCdW5kbGVSZXF1ZXN0Eg4KBmRpZ2VzdBgBIAEoCSIpCgtCdW5kbGVDaHVuaxIMCgRkYXRhGAEgASgMEgwKBGxhc3QYAiABKAgqbwoKSGVhbFBvbGljeRIbChdIRUFMX1BPTElDWV9VTlNQRUNJRklFRBAAEhQKEEhFQUxfUE9MSUNZX0FVVE8QARIXChNIRUFMX1BPTElDWV9BUFBST1ZFEAISFQoRSEVBTF9QT0xJQ1lfQUxFUlQQAypxCglTeW5jU3RhdGUSGgoWU1lOQ19TVEFURV9VTlNQRUNJRklFRBAAEhUKEVNZTkNfU1RBVEVfU1lOQ0VEEAESGgoWU1lOQ19TVEFURV9PVVRfT0ZfU1lOQxACEhUKEVNZTkNfU1RBVEVfRkFJTEVEEAMq1gEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVSEVBTFRIX1NUQVRVU19IRUFMVEhZEAESGwoXSEVBTFRIX1NUQVRVU19TVVNQRU5ERUQQAhIdChlIRUFMVEhfU1RBVFVTX1BST0dSRVNTSU5HEAMSGQoVSEVBTFRIX1NUQVRVU19NSVNTSU5HEAQSGgoWSEVBTFRIX1NUQVRVU19ERUdSQURFRBAFEhkKFUhFQUxUSF9TVEFUVVNfVU5LTk9XThAGKtMBCgxDaGFuZ2VBY3Rpb24SHQoZQ0hBTkdFX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUNIQU5HRV9BQ1RJT05fQ1JFQVRFRBABEhwKGENIQU5HRV9BQ1RJT05fQ09ORklHVVJFRBACEhsKF0NIQU5HRV9BQ1RJT05fVU5DSEFOR0VEEAMSGQoVQ0hBTkdFX0FDVElPTl9ERUxFVEVEEAQSGQoVQ0hBTkdFX0FDVElPTl9TS0lQUEVEEAUSGAoUQ0hBTkdFX0FDVElPTl9GQUlMRUQQBjKEAgoMQWdlbnRTZXJ2aWNlElEKCFJlZ2lzdGVyEiEuY2Fwc3Rhbi5hZ2VudC52MS5SZWdpc3RlclJlcXVlc3QaIi5jYXBzdGFuLmFnZW50LnYxLlJlZ2lzdGVyUmVzcG9uc2USSwoHQ29ubmVjdBIeLmNhcHN0YW4uYWdlbnQudjEuQWdlbnRNZXNzYWdlGhwuY2Fwc3Rhbi5hZ2VudC52MS5IdWJNZXNzYWdlKAEwARJUCgtGZXRjaEJ1bmRsZRIkLmNhcHN0YW4uYWdlbnQudjEuRmV0Y2hCdW5kbGVSZXF1ZXN0Gh0uY2Fwc3Rhbi5hZ2VudC52MS5CdW5kbGVDaHVuazABYgZwcm90bzM");
+  fileDesc("ChxjYXBzdGFuL2FnZW50L3YxL2FnZW50LnByb3RvEhBjYXBzdGFuLmFnZW50LnYxIl0KD1JlZ2lzdGVyUmVxdWVzdBIXCg9ib290c3RyYXBfdG9rZW4YASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkiNwoQUmVnaXN0ZXJSZXNwb25zZRIPCgdjbHVzdGVyGAEgASgJEhIKCmNyZWRlbnRpYWwYAiABKAkiyAMKDEFnZW50TWVzc2FnZRIQCghzZXF1ZW5jZRgBIAEoBBITCgtpbmNhcm5hdGlvbhgPIAEoBBIoCgVoZWxsbxgCIAEoCzIXLmNhcHN0YW4uYWdlbnQudjEuSGVsbG9IABIwCgZzdGF0dXMYAyABKAsyHi5jYXBzdGFuLmFnZW50LnYxLlN0YXR1c1JlcG9ydEgAEi4KBWRyaWZ0GAQgASgLMh0uY2Fwc3Rhbi5hZ2VudC52MS5EcmlmdFJlcG9ydEgAEjMKC2hlYWxfcmVzdWx0GAUgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5IZWFsUmVzdWx0SAASJAoDYWNrGAYgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABIwCgloZWFydGJlYXQYByABKAsyGy5jYXBzdGFuLmFnZW50LnYxLkhlYXJ0YmVhdEgAEjUKCWNoZWNrc3VtcxgIIAEoCzIgLmNhcHN0YW4uYWdlbnQudjEuQ2hlY2tzdW1SZXBvcnRIABI5Cg5kcmlmdF9yZXNvbHZlZBgJIAEoCzIfLmNhcHN0YW4uYWdlbnQudjEuRHJpZnRSZXNvbHZlZEgAQgYKBGJvZHki9QEKCkh1Yk1lc3NhZ2USEAoIc2VxdWVuY2UYASABKAQSEwoLaW5jYXJuYXRpb24YDyABKAQSNwoNZGVzaXJlZF9zdGF0ZRgCIAEoCzIeLmNhcHN0YW4uYWdlbnQudjEuRGVzaXJlZFN0YXRlSAASMQoEaGVhbBgDIAEoCzIhLmNhcHN0YW4uYWdlbnQudjEuSGVhbEluc3RydWN0aW9uSAASJAoDYWNrGAQgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABImCgRwaW5nGAUgASgLMhYuY2Fwc3Rhbi5hZ2VudC52MS5QaW5nSABCBgoEYm9keSIXCgNBY2sSEAoIc2VxdWVuY2UYASABKAQingEKBUhlbGxvEg8KB2NsdXN0ZXIYASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkSFAoMaGVsZF9kaWdlc3RzGAQgAygJEhsKE2xhc3RfYWNrZWRfc2VxdWVuY2UYBSABKAQSHgoWbGFzdF9hY2tlZF9pbmNhcm5hdGlvbhgGIAEoBCILCglIZWFydGJlYXQiBgoEUGluZyJgCgpJZ25vcmVSdWxlEhQKDGpzb25fcG9pbnRlchgBIAEoCRINCgVncm91cBgCIAEoCRIMCgRraW5kGAMgASgJEhEKCW5hbWVzcGFjZRgEIAEoCRIMCgRuYW1lGAUgASgJIvsBChdBcHBsaWNhdGlvbkRlc2lyZWRTdGF0ZRITCgthcHBsaWNhdGlvbhgBIAEoCRIQCghyZXZpc2lvbhgCIAEoCRISCgpjb21taXRfc2hhGAMgASgJEhUKDWJ1bmRsZV9kaWdlc3QYBCABKAkSGAoQYnVuZGxlX3NpZ25hdHVyZRgFIAEoDBINCgVwcnVuZRgGIAEoCBIxCgtoZWFsX3BvbGljeRgHIAEoDjIcLmNhcHN0YW4uYWdlbnQudjEuSGVhbFBvbGljeRIyCgxpZ25vcmVfcnVsZXMYCCADKAsyHC5jYXBzdGFuLmFnZW50LnYxLklnbm9yZVJ1bGUiTwoMRGVzaXJlZFN0YXRlEj8KDGFwcGxpY2F0aW9ucxgBIAMoCzIpLmNhcHN0YW4uYWdlbnQudjEuQXBwbGljYXRpb25EZXNpcmVkU3RhdGUiWgoJT2JqZWN0UmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEa2luZBgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCSKDAgoPSGVhbEluc3RydWN0aW9uEhYKDmluc3RydWN0aW9uX2lkGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJEjMKB3JlYXBwbHkYAyABKAsyIC5jYXBzdGFuLmFnZW50LnYxLlJlYXBwbHlPYmplY3RzSAASLgoGcmVzeW5jGAQgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5GdWxsUmVzeW5jSAASKAoFcGF1c2UYBSABKAsyFy5jYXBzdGFuLmFnZW50LnYxLlBhdXNlSAASKgoGcmVzdW1lGAYgASgLMhguY2Fwc3Rhbi5hZ2VudC52MS5SZXN1bWVIAEIICgZhY3Rpb24iPgoOUmVhcHBseU9iamVjdHMSLAoHb2JqZWN0cxgBIAMoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmIgwKCkZ1bGxSZXN5bmMiBwoFUGF1c2UiCAoGUmVzdW1lIkkKBkhlYWx0aBIuCgZzdGF0dXMYASABKA4yHi5jYXBzdGFuLmFnZW50LnYxLkhlYWx0aFN0YXR1cxIPCgdtZXNzYWdlGAIgASgJIn4KDkNoYW5nZVNldEVudHJ5EisKBm9iamVjdBgBIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEi4KBmFjdGlvbhgCIAEoDjIeLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlQWN0aW9uEg8KB21lc3NhZ2UYAyABKAkiPgoJQ2hhbmdlU2V0EjEKB2VudHJpZXMYASADKAsyIC5jYXBzdGFuLmFnZW50LnYxLkNoYW5nZVNldEVudHJ5IpIBCg5SZXNvdXJjZVN0YXR1cxIrCgZvYmplY3QYASABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIpCgRzeW5jGAIgASgOMhsuY2Fwc3Rhbi5hZ2VudC52MS5TeW5jU3RhdGUSKAoGaGVhbHRoGAMgASgLMhguY2Fwc3Rhbi5hZ2VudC52MS5IZWFsdGgizQIKDFN0YXR1c1JlcG9ydBITCgthcHBsaWNhdGlvbhgBIAEoCRIQCghyZXZpc2lvbhgCIAEoCRIVCg1idW5kbGVfZGlnZXN0GAMgASgJEikKBHN5bmMYBCABKA4yGy5jYXBzdGFuLmFnZW50LnYxLlN5bmNTdGF0ZRIoCgZoZWFsdGgYBSABKAsyGC5jYXBzdGFuLmFnZW50LnYxLkhlYWx0aBIzCglyZXNvdXJjZXMYBiADKAsyIC5jYXBzdGFuLmFnZW50LnYxLlJlc291cmNlU3RhdHVzEjQKD2xhc3RfY2hhbmdlX3NldBgHIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlU2V0EhsKE29ic2VydmVkX2F0X3VuaXhfbXMYCCABKAMSDQoFZXJyb3IYCSABKAkSEwoLd2F0Y2hfZXJyb3IYCiABKAkiVwoKRmllbGREcmlmdBIMCgRwYXRoGAEgASgJEhQKDGRlc2lyZWRfanNvbhgCIAEoCRIRCglsaXZlX2pzb24YAyABKAkSEgoKY2hhbmdlZF9ieRgEIAEoCSLnAQoLRHJpZnRSZXBvcnQSEwoLYXBwbGljYXRpb24YASABKAkSKwoGb2JqZWN0GAIgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5PYmplY3RSZWYSLAoGZmllbGRzGAMgAygLMhwuY2Fwc3Rhbi5hZ2VudC52MS5GaWVsZERyaWZ0EhYKDm9iamVjdF9kZWxldGVkGAQgASgIEhsKE29ic2VydmVkX2F0X3VuaXhfbXMYBSABKAMSIQoZaGVhbGVkX2xvY2FsbHlfYXRfdW5peF9tcxgGIAEoAxIQCghyZXZpc2lvbhgHIAEoCSKVAQoNRHJpZnRSZXNvbHZlZBITCgthcHBsaWNhdGlvbhgBIAEoCRIrCgZvYmplY3QYAiABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIQCghyZXZpc2lvbhgDIAEoCRIbChNyZXNvbHZlZF9hdF91bml4X21zGAQgASgDEhMKC3Jlc3RvcmVkX2J5GAUgASgJInkKCkhlYWxSZXN1bHQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSEwoLYXBwbGljYXRpb24YAiABKAkSLwoKY2hhbmdlX3NldBgDIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlU2V0Eg0KBWVycm9yGAQgASgJIj8KE0FwcGxpY2F0aW9uQ2hlY2tzdW0SEwoLYXBwbGljYXRpb24YASABKAkSEwoLbGl2ZV9kaWdlc3QYAiABKAkiTQoOQ2hlY2tzdW1SZXBvcnQSOwoMYXBwbGljYXRpb25zGAEgAygLMiUuY2Fwc3Rhbi5hZ2VudC52MS5BcHBsaWNhdGlvbkNoZWNrc3VtIiQKEkZldGNoQnVuZGxlUmVxdWVzdBIOCgZkaWdlc3QYASABKAkiKQoLQnVuZGxlQ2h1bmsSDAoEZGF0YRgBIAEoDBIMCgRsYXN0GAIgASgIKm8KCkhlYWxQb2xpY3kSGwoXSEVBTF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIUChBIRUFMX1BPTElDWV9BVVRPEAESFwoTSEVBTF9QT0xJQ1lfQVBQUk9WRRACEhUKEUhFQUxfUE9MSUNZX0FMRVJUEAMqcQoJU3luY1N0YXRlEhoKFlNZTkNfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFTWU5DX1NUQVRFX1NZTkNFRBABEhoKFlNZTkNfU1RBVEVfT1VUX09GX1NZTkMQAhIVChFTWU5DX1NUQVRFX0ZBSUxFRBADKtYBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRABEhsKF0hFQUxUSF9TVEFUVVNfU1VTUEVOREVEEAISHQoZSEVBTFRIX1NUQVRVU19QUk9HUkVTU0lORxADEhkKFUhFQUxUSF9TVEFUVVNfTUlTU0lORxAEEhoKFkhFQUxUSF9TVEFUVVNfREVHUkFERUQQBRIZChVIRUFMVEhfU1RBVFVTX1VOS05PV04QBirTAQoMQ2hhbmdlQWN0aW9uEh0KGUNIQU5HRV9BQ1RJT05fVU5TUEVDSUZJRUQQABIZChVDSEFOR0VfQUNUSU9OX0NSRUFURUQQARIcChhDSEFOR0VfQUNUSU9OX0NPTkZJR1VSRUQQAhIbChdDSEFOR0VfQUNUSU9OX1VOQ0hBTkdFRBADEhkKFUNIQU5HRV9BQ1RJT05fREVMRVRFRBAEEhkKFUNIQU5HRV9BQ1RJT05fU0tJUFBFRBAFEhgKFENIQU5HRV9BQ1RJT05fRkFJTEVEEAYyhAIKDEFnZW50U2VydmljZRJRCghSZWdpc3RlchIhLmNhcHN0YW4uYWdlbnQudjEuUmVnaXN0ZXJSZXF1ZXN0GiIuY2Fwc3Rhbi5hZ2VudC52MS5SZWdpc3RlclJlc3BvbnNlEksKB0Nvbm5lY3QSHi5jYXBzdGFuLmFnZW50LnYxLkFnZW50TWVzc2FnZRocLmNhcHN0YW4uYWdlbnQudjEuSHViTWVzc2FnZSgBMAESVAoLRmV0Y2hCdW5kbGUSJC5jYXBzdGFuLmFnZW50LnYxLkZldGNoQnVuZGxlUmVxdWVzdBodLmNhcHN0YW4uYWdlbnQudjEuQnVuZGxlQ2h1bmswAWIGcHJvdG8z");
 
 /**
  * @generated from message capstan.agent.v1.RegisterRequest
@@ -80,6 +80,14 @@ export type AgentMessage = Message<"capstan.agent.v1.AgentMessage"> & {
   sequence: bigint;
 
   /**
+   * Chosen at random when the sender starts: a new value means its numbering started again, so the
+   * receiver never takes its messages for duplicates of a previous run's, whatever the clocks did.
+   *
+   * @generated from field: uint64 incarnation = 15;
+   */
+  incarnation: bigint;
+
+  /**
    * @generated from oneof capstan.agent.v1.AgentMessage.body
    */
   body: {
@@ -124,6 +132,12 @@ export type AgentMessage = Message<"capstan.agent.v1.AgentMessage"> & {
      */
     value: ChecksumReport;
     case: "checksums";
+  } | {
+    /**
+     * @generated from field: capstan.agent.v1.DriftResolved drift_resolved = 9;
+     */
+    value: DriftResolved;
+    case: "driftResolved";
   } | { case: undefined; value?: undefined };
 };
 
@@ -144,6 +158,13 @@ export type HubMessage = Message<"capstan.agent.v1.HubMessage"> & {
    * @generated from field: uint64 sequence = 1;
    */
   sequence: bigint;
+
+  /**
+   * As in AgentMessage.
+   *
+   * @generated from field: uint64 incarnation = 15;
+   */
+  incarnation: bigint;
 
   /**
    * @generated from oneof capstan.agent.v1.HubMessage.body
@@ -233,6 +254,13 @@ export type Hello = Message<"capstan.agent.v1.Hello"> & {
    * @generated from field: uint64 last_acked_sequence = 5;
    */
   lastAckedSequence: bigint;
+
+  /**
+   * The incarnation of the hub that numbered it: another's numbers acknowledge nothing.
+   *
+   * @generated from field: uint64 last_acked_incarnation = 6;
+   */
+  lastAckedIncarnation: bigint;
 };
 
 /**
@@ -671,6 +699,14 @@ export type StatusReport = Message<"capstan.agent.v1.StatusReport"> & {
    * @generated from field: string error = 9;
    */
   error: string;
+
+  /**
+   * Why the agent cannot watch some of the application's objects now (it retries with backoff);
+   * empty while every watch runs. Drift and health of those objects are seen only by checksums.
+   *
+   * @generated from field: string watch_error = 10;
+   */
+  watchError: string;
 };
 
 /**
@@ -752,6 +788,13 @@ export type DriftReport = Message<"capstan.agent.v1.DriftReport"> & {
    * @generated from field: int64 healed_locally_at_unix_ms = 6;
    */
   healedLocallyAtUnixMs: bigint;
+
+  /**
+   * The revision the object was judged against.
+   *
+   * @generated from field: string revision = 7;
+   */
+  revision: string;
 };
 
 /**
@@ -760,6 +803,50 @@ export type DriftReport = Message<"capstan.agent.v1.DriftReport"> & {
  */
 export const DriftReportSchema: GenMessage<DriftReport> = /*@__PURE__*/
   messageDesc(file_capstan_agent_v1_agent, 23);
+
+/**
+ * A drifted object matches git again, whatever made it so.
+ *
+ * @generated from message capstan.agent.v1.DriftResolved
+ */
+export type DriftResolved = Message<"capstan.agent.v1.DriftResolved"> & {
+  /**
+   * @generated from field: string application = 1;
+   */
+  application: string;
+
+  /**
+   * @generated from field: capstan.agent.v1.ObjectRef object = 2;
+   */
+  object?: ObjectRef | undefined;
+
+  /**
+   * The revision the object now matches.
+   *
+   * @generated from field: string revision = 3;
+   */
+  revision: string;
+
+  /**
+   * @generated from field: int64 resolved_at_unix_ms = 4;
+   */
+  resolvedAtUnixMs: bigint;
+
+  /**
+   * The field manager that now owns the fields that had drifted (or created the deleted object
+   * again): `capstan` when Capstan's apply put them back, else whoever reverted the change.
+   *
+   * @generated from field: string restored_by = 5;
+   */
+  restoredBy: string;
+};
+
+/**
+ * Describes the message capstan.agent.v1.DriftResolved.
+ * Use `create(DriftResolvedSchema)` to create a new message.
+ */
+export const DriftResolvedSchema: GenMessage<DriftResolved> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 24);
 
 /**
  * @generated from message capstan.agent.v1.HealResult
@@ -791,7 +878,7 @@ export type HealResult = Message<"capstan.agent.v1.HealResult"> & {
  * Use `create(HealResultSchema)` to create a new message.
  */
 export const HealResultSchema: GenMessage<HealResult> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 24);
+  messageDesc(file_capstan_agent_v1_agent, 25);
 
 /**
  * Per-application digests of what is live, sent periodically so missed events cannot leave a
@@ -816,7 +903,7 @@ export type ApplicationChecksum = Message<"capstan.agent.v1.ApplicationChecksum"
  * Use `create(ApplicationChecksumSchema)` to create a new message.
  */
 export const ApplicationChecksumSchema: GenMessage<ApplicationChecksum> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 25);
+  messageDesc(file_capstan_agent_v1_agent, 26);
 
 /**
  * @generated from message capstan.agent.v1.ChecksumReport
@@ -833,7 +920,7 @@ export type ChecksumReport = Message<"capstan.agent.v1.ChecksumReport"> & {
  * Use `create(ChecksumReportSchema)` to create a new message.
  */
 export const ChecksumReportSchema: GenMessage<ChecksumReport> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 26);
+  messageDesc(file_capstan_agent_v1_agent, 27);
 
 /**
  * @generated from message capstan.agent.v1.FetchBundleRequest
@@ -850,7 +937,7 @@ export type FetchBundleRequest = Message<"capstan.agent.v1.FetchBundleRequest"> 
  * Use `create(FetchBundleRequestSchema)` to create a new message.
  */
 export const FetchBundleRequestSchema: GenMessage<FetchBundleRequest> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 27);
+  messageDesc(file_capstan_agent_v1_agent, 28);
 
 /**
  * @generated from message capstan.agent.v1.BundleChunk
@@ -872,7 +959,7 @@ export type BundleChunk = Message<"capstan.agent.v1.BundleChunk"> & {
  * Use `create(BundleChunkSchema)` to create a new message.
  */
 export const BundleChunkSchema: GenMessage<BundleChunk> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 28);
+  messageDesc(file_capstan_agent_v1_agent, 29);
 
 /**
  * @generated from enum capstan.agent.v1.HealPolicy

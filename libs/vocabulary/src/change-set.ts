@@ -1,10 +1,11 @@
-import type { ObjectIdentity } from '@capstan/manifest';
+import type { ObjectRef } from './object-ref';
 
 /** What an apply or prune did to one object. */
-export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+export const changeActions = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'] as const;
+export type ChangeAction = (typeof changeActions)[number];
 
 export interface ChangeSetEntry {
-  object: ObjectIdentity;
+  object: ObjectRef;
   /** `Kind/namespace/name`. */
   subject: string;
   action: ChangeAction;
@@ -12,7 +13,7 @@ export interface ChangeSetEntry {
   message?: string;
 }
 
-/** The result of applying or pruning a set of objects, object by object. */
+/** The result of applying or pruning a set of objects, object by object: what the agent reports, the hub stores and the API shows. */
 export interface ChangeSet {
   entries: ChangeSetEntry[];
 }

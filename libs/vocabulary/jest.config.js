@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'vocabulary',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

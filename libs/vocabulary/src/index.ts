@@ -1,0 +1,10 @@
+/*
+ * The words Capstan's hub, agent, protocol and API share, defined once: what an apply did
+ * (ChangeSet), what names an object (ObjectRef), heal and sync policies, ignore rules, drift and
+ * desired-state vocabulary.
+ */
+export * from './change-set';
+export * from './desired-state';
+export * from './drift';
+export * from './object-ref';
+export * from './policies';
