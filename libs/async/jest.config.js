@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'async',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
