@@ -24,10 +24,11 @@ export class RevisionsService {
     const application = await this.application(applicationName);
     const cluster = await this.cluster(clusterName);
     const source = await this.sources.get(application.source?.name ?? '');
-    const commit = await this.mirror.fetch(source.id, { url: source.url, auth: this.sources.gitAuth(source) }, ref ?? source.ref).catch((error: Error) => {
+    const remote = this.sources.remote(source);
+    const commit = await this.mirror.fetch(source.id, remote, ref ?? source.ref).catch((error: Error) => {
       throw CapstanException.invalid('ref', error.message);
     });
-    const tree = await this.mirror.checkout(source.id, commit.sha);
+    const tree = await this.mirror.checkout(source.id, remote, commit.sha);
     const bundle = await this.renderer.renderCluster(application, source, tree, cluster).catch((error: unknown) => {
       if (error instanceof CapstanException) throw error;
       throw CapstanException.invalid('application', `rendering ${application.name} at ${commit.sha.slice(0, 12)} failed: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { GitMirror } from '../sources/git/git-mirror';
 
 interface PgPool {
   totalCount: number;
@@ -29,8 +30,27 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(dataSource: DataSource) {
+  readonly sourceFetches = new Counter({
+    name: 'capstan_source_fetches_total',
+    help: 'Fetches from git sources (polls, syncs, and commits a checkout lacked), by outcome',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceFetchDuration = new Histogram({
+    name: 'capstan_source_fetch_duration_seconds',
+    help: 'How long a fetch from a git source took',
+    labelNames: ['source'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor(dataSource: DataSource, mirror: GitMirror) {
     collectDefaultMetrics({ register: this.registry, prefix: 'capstan_' });
+    mirror.onFetch(({ source, outcome, durationSeconds }) => {
+      this.sourceFetches.inc({ source, outcome });
+      this.sourceFetchDuration.observe({ source }, durationSeconds);
+    });
     const pool = (): PgPool | undefined => (dataSource.driver as unknown as { master?: PgPool }).master;
     const poolGauge = (name: string, help: string, read: (pool: PgPool) => number) =>
       new Gauge({

@@ -98,7 +98,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
         const application = await this.dataSource.getRepository(ApplicationEntity).findOne({ where: { id }, relations: { targets: { group: true }, currentRevision: true } });
         const commit = application?.currentRevision?.commitSha;
         if (!application || !commit) return;
-        const tree = await this.mirror.checkout(source.id, commit);
+        const tree = await this.mirror.checkout(source.id, this.sources.remote(source), commit);
         await this.pipeline.placeAgain(application, source, tree);
       }).catch((error: Error) => this.logger.warn(`application ${name} could not be placed again: ${error.message}`));
     }
@@ -148,9 +148,10 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     const source = await repository.findOneBy({ name: sourceName });
     if (!source) return { status: 'failed', error: `source "${sourceName}" not found` };
     try {
-      const commit = await this.mirror.fetch(source.id, { url: source.url, auth: this.sources.gitAuth(source) }, source.ref);
+      const remote = this.sources.remote(source);
+      const commit = await this.mirror.fetch(source.id, remote, source.ref);
       if (source.requireSignedCommits) await this.mirror.verifyCommit(source.id, commit.sha, source.signingKeys ?? '');
-      const tree = await this.mirror.checkout(source.id, commit.sha);
+      const tree = await this.mirror.checkout(source.id, remote, commit.sha);
       const rendered = await this.pipeline.renderCommit(source, commit, tree);
       await repository.update({ id: source.id }, { lastCommitSha: commit.sha, lastFetchedAt: new Date(), lastError: rendered.error });
       return rendered.error ? { status: 'failed', error: rendered.error } : { status: rendered.created ? 'synced' : 'unchanged', commit };

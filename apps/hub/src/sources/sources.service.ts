@@ -7,7 +7,7 @@ import { applyChanges, definedFields } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
 import { SecretBox } from '../secrets/secret-box';
-import type { GitAuth } from './git/git-mirror';
+import type { GitAuth, GitRemote } from './git/git-mirror';
 import type { SourceDto } from './source.dto';
 
 export interface SourceFields {
@@ -62,6 +62,11 @@ export class SourcesService {
     if (source.authKind === 'none' || !source.authSecret) return { kind: 'none' };
     const secret = this.secrets.open(source.authSecret);
     return source.authKind === 'ssh-key' ? { kind: 'ssh-key', privateKey: secret } : { kind: 'https-token', username: source.authUsername ?? 'git', token: secret };
+  }
+
+  /** Where the source's commits come from, with its secret unsealed. */
+  remote(source: SourceEntity): GitRemote {
+    return { name: source.name, url: source.url, auth: this.gitAuth(source) };
   }
 
   /** The webhook secret, unsealed; null when the source accepts no webhooks. */

@@ -12,12 +12,14 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(repositoryDir: string, username: string, token: string): Promise<GitHttpServer> {
+/** `delayMs`: how long each request waits before it is served, for a remote that is slow to fetch from. */
+export async function startGitHttpServer(repositoryDir: string, username: string, token: string, options: { delayMs?: number } = {}): Promise<GitHttpServer> {
   const expected = `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`;
   const authorizations: string[] = [];
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const serve = (request: IncomingMessage, response: ServerResponse) => {
     authorizations.push(request.headers.authorization ?? '');
     if (request.headers.authorization !== expected) {
+      request.resume();
       response.writeHead(401, { 'www-authenticate': 'Basic realm="capstan-test"' }).end();
       return;
     }
@@ -31,6 +33,8 @@ export async function startGitHttpServer(repositoryDir: string, username: string
         PATH_INFO: url.pathname.replace(/^\/[^/]+/, `/${basename(repositoryDir)}`),
         QUERY_STRING: url.search.slice(1),
         CONTENT_TYPE: request.headers['content-type'] ?? '',
+        // As git hosting services do: protocol v2 when the client asks for it.
+        GIT_PROTOCOL: String(request.headers['git-protocol'] ?? ''),
         REMOTE_USER: username,
       },
     });
@@ -54,6 +58,11 @@ export async function startGitHttpServer(repositoryDir: string, username: string
       response.write(head.subarray(end + 4));
     });
     backend.on('close', () => response.end());
+  };
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (!options.delayMs) return serve(request, response);
+    request.pause();
+    setTimeout(() => serve(request, response), options.delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

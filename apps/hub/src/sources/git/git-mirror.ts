@@ -2,14 +2,29 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 /** How the hub authenticates to a remote. */
 export type GitAuth = { kind: 'none' } | { kind: 'https-token'; username: string; token: string } | { kind: 'ssh-key'; privateKey: string };
 
+/** Where a source's commits come from. */
 export interface GitRemote {
+  /** The source's name, for logs, metrics and errors. */
+  name: string;
   url: string;
   auth: GitAuth;
+}
+
+/** One fetch from a remote, as the mirror reports it when it is done. */
+export interface FetchRecord {
+  source: string;
+  /** The branch, tag or commit asked for. */
+  ref: string;
+  /** The commit it named; null when the fetch failed. */
+  sha: string | null;
+  outcome: 'ok' | 'failed';
+  durationSeconds: number;
 }
 
 export interface CommitInfo {
@@ -37,29 +52,46 @@ const gitEnvironment = ['GIT_SSH_COMMAND', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0
  * so many applications sharing a source cause one fetch.
  */
 export class GitMirror {
+  private readonly logger = new Logger(GitMirror.name);
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly fetchListeners = new Set<(fetch: FetchRecord) => void>();
 
   constructor(private readonly root: string) {}
+
+  /** Calls `listener` after every fetch from a remote, whatever its outcome; returns how to stop. */
+  onFetch(listener: (fetch: FetchRecord) => void): () => void {
+    this.fetchListeners.add(listener);
+    return () => this.fetchListeners.delete(listener);
+  }
 
   /** Fetches `ref` (branch, tag or commit) of `remote` and returns the commit it names now. */
   fetch(key: string, remote: GitRemote, ref: string): Promise<CommitInfo> {
     return this.serialised(key, async () => {
       const git = await this.repository(key);
-      await this.withAuth(key, remote.auth, (authed) => authed.fetch(['--depth=1', '--no-tags', '--force', remote.url, ref]), remote.url);
-      const sha = (await git.revparse(['FETCH_HEAD^{commit}'])).trim();
+      const sha = await this.fetchRef(key, remote, ref);
       return this.commitInfo(git, sha);
     });
   }
 
-  /** A directory holding the files of commit `sha`, fetched before; the same directory for the same commit. */
-  checkout(key: string, sha: string): Promise<string> {
+  /**
+   * A directory holding the files of commit `sha`; the same directory for the same commit. A commit
+   * the mirror lacks (fetched by another hub replica, or before this mirror was made) is fetched
+   * from `remote` first.
+   */
+  checkout(key: string, remote: GitRemote, sha: string): Promise<string> {
     return this.serialised(key, async () => {
+      if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new GitError(`source ${remote.name}: "${sha}" is not a full commit sha`);
       const trees = join(this.root, key, 'trees');
       const tree = join(trees, sha);
       if (existsSync(tree)) return tree;
       const git = await this.repository(key);
+      if (!(await this.hasCommit(git, sha))) {
+        await this.fetchRef(key, remote, sha).catch((error: Error) => {
+          throw new GitError(`source ${remote.name}: commit ${sha} is not in this hub's mirror and could not be fetched: ${error.message}`);
+        });
+      }
       await mkdir(trees, { recursive: true });
-      await this.run(() => git.raw(['worktree', 'add', '--detach', '--force', tree, sha]), `checkout of ${sha}`);
+      await this.run(() => git.raw(['worktree', 'add', '--detach', '--force', tree, sha]), `source ${remote.name}: checkout of ${sha}`);
       await this.pruneTrees(git, trees);
       return tree;
     });
@@ -92,6 +124,43 @@ export class GitMirror {
         await rm(scratch, { recursive: true, force: true });
       }
     });
+  }
+
+  /** Fetches one commit deep and returns the commit `ref` names; reports the fetch to the listeners. */
+  private async fetchRef(key: string, remote: GitRemote, ref: string): Promise<string> {
+    const started = process.hrtime.bigint();
+    const report = (sha: string | null, error?: Error) => {
+      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const took = `${Math.round(durationSeconds * 1000)} ms`;
+      if (error) this.logger.debug(`source ${remote.name}: fetch of ${ref} failed after ${took}: ${error.message}`);
+      else this.logger.debug(`source ${remote.name}: fetched ${ref} at commit ${sha} in ${took}`);
+      const record: FetchRecord = { source: remote.name, ref, sha, outcome: error ? 'failed' : 'ok', durationSeconds };
+      for (const listener of this.fetchListeners) {
+        try {
+          listener(record);
+        } catch {
+          // What watches fetches cannot fail one.
+        }
+      }
+    };
+    let sha: string;
+    try {
+      const git = await this.repository(key);
+      await this.withAuth(key, remote.auth, (authed) => authed.fetch(['--depth=1', '--no-tags', '--force', remote.url, ref]), remote.url);
+      sha = (await git.revparse(['FETCH_HEAD^{commit}'])).trim();
+    } catch (error) {
+      report(null, error as Error);
+      throw error;
+    }
+    report(sha);
+    return sha;
+  }
+
+  private async hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
+    return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async repository(key: string): Promise<SimpleGit> {
