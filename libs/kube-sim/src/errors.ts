@@ -136,7 +136,7 @@ export function methodNotAllowed(verb: string, subject: Pick<StatusSubject, 'gro
 
 /** 415 for a body or patch type the endpoint does not take. */
 export function unsupportedMediaType(contentType: string): StatusError {
-  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got "${contentType}"`);
+  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got "${contentType}"`);
 }
 
 /** 406 for an `Accept` header the server cannot satisfy. */

@@ -6,10 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { DeleteOptions, ListOptions, PropagationPolicy, SimulatedCluster, WriteOptions } from './cluster';
 import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, versionInfo } from './discovery';
-import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, StatusError, unsupportedMediaType } from './errors';
+import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, StatusError } from './errors';
 import { isPlainObject, type JsonObject } from './json';
 import { openApiDocument, openApiIndex } from './openapi';
 import { patchTypeOf } from './patch';
+import { decodeProtobufBody, isProtobufContentType } from './protobuf-body';
 import { groupResource, type ResourceType } from './resource-types';
 import { patchScale, readScale, writeScale } from './scale';
 import { partialObjectMetadata, tableOf } from './table';
@@ -36,7 +37,7 @@ interface ResourceRequest {
 type Representation = { as: 'object' } | { as: 'Table'; apiVersion: string } | { as: 'PartialObjectMetadata'; apiVersion: string };
 
 /** Reads a request body, 413 past the API server's limit. */
-export async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -44,7 +45,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
     if (size > maxBodyBytes) throw new StatusError(413, 'BadRequest', 'Request entity too large: limit is 3145728');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Writes a JSON response. */
@@ -82,9 +83,10 @@ function representationOf(accept: string | undefined): Representation {
   return { as: 'object' };
 }
 
-function parseBody(text: string, contentType: string | undefined): unknown {
-  // Typed Go clients (`kubectl create configmap`, `kubectl run`) send protobuf; only JSON and YAML are simulated.
-  if (contentType?.startsWith('application/vnd.kubernetes.protobuf')) throw unsupportedMediaType(contentType);
+function parseBody(body: Buffer, contentType: string | undefined): unknown {
+  // Typed Go clients (`kubectl create configmap|deployment|…`) send protobuf.
+  if (isProtobufContentType(contentType)) return decodeProtobufBody(body);
+  const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty');
   try {
     return JSON.parse(text);
@@ -259,8 +261,8 @@ async function serveResource(
       return reply(patchType === 'apply' && !existed ? 201 : 200, result);
     }
     case 'DELETE': {
-      const text = await readBody(request);
-      const body = text.trim() ? parseBody(text, request.headers['content-type']) : undefined;
+      const bytes = await readBody(request);
+      const body = bytes.toString('utf8').trim() ? parseBody(bytes, request.headers['content-type']) : undefined;
       const options = deleteOptionsOf(query, body);
       if (!name) return reply(200, cluster.deleteCollection(type, collectionNamespace, listOptionsOf(query), options));
       return reply(200, cluster.delete(type, namespace, name, options));
