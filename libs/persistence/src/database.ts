@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { type Announcements, inProcessAnnouncements, postgresAnnouncements } from './announcements';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { inProcessSessionLock, postgresSessionLock, type SessionLock, type SessionLockEvents } from './session-lock';
 
 export interface DatabaseOptions {
   /** PostgreSQL to use; without it an embedded PGlite in `dataDir` is started. */
@@ -18,6 +19,8 @@ export interface Database {
   readonly embedded: boolean;
   /** Between the hub processes sharing this database: LISTEN/NOTIFY, or in-process when embedded. */
   readonly announcements: Announcements;
+  /** A lock for singleton work between those processes, named `name`; released when the database closes. */
+  sessionLock(name: string, events?: SessionLockEvents): SessionLock;
   close(): Promise<void>;
 }
 
@@ -48,11 +51,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw error;
   }
   const announcements = embedded ? inProcessAnnouncements() : postgresAnnouncements(url, dataSource);
+  const locks: SessionLock[] = [];
   return {
     dataSource,
     embedded: embedded !== null,
     announcements,
+    sessionLock(name, events) {
+      const lock = embedded ? inProcessSessionLock() : postgresSessionLock(url, name, events);
+      locks.push(lock);
+      return lock;
+    },
     async close() {
+      await Promise.all(locks.map((lock) => lock.release()));
       await announcements.close();
       if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.stop();

@@ -6,4 +6,5 @@ export * from './embedded-postgres';
 export * from './entities';
 export * from './ephemeral-database';
 export * from './label-selector.sql';
+export * from './session-lock';
 export { migrations } from './migrations';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ApplicationEntity, type Database, SourceEntity } from '@capstan/persistence';
-import { DataSource, IsNull, Not, type QueryRunner } from 'typeorm';
+import { ApplicationEntity, type Database, type SessionLock, SourceEntity } from '@capstan/persistence';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { DATABASE } from '../database/database.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { RenderPipelineService } from '../rendering/render-pipeline.service';
@@ -27,7 +27,8 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   private timer: NodeJS.Timeout | null = null;
   private readonly running = new Map<string, Promise<SyncOutcome>>();
   private readonly queued = new Map<string, Promise<SyncOutcome>>();
-  private pollerLock: QueryRunner | null = null;
+  /** With several hub replicas on one PostgreSQL, only the holder of this lock polls. */
+  private readonly pollerLock: SessionLock;
   /** Per source, the tail of its work: tasks on one source never overlap. */
   private readonly lanes = new Map<string, Promise<unknown>>();
   private placementTimer: NodeJS.Timeout | null = null;
@@ -41,7 +42,12 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     private readonly mirror: GitMirror,
     private readonly pipeline: RenderPipelineService,
     private readonly events: DesiredStateEvents,
-  ) {}
+  ) {
+    this.pollerLock = this.database.sessionLock('capstan:source-poller', {
+      taken: () => this.logger.log('took the source poller lock: this replica polls the sources'),
+      lost: (reason) => this.logger.log(`lost the source poller lock (${reason}): this replica polls no sources until it takes the lock again`),
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.pollDueSources().catch((error: Error) => this.logger.warn(`polling sources failed: ${error.message}`)), pollTickMs);
@@ -54,7 +60,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     if (this.placementTimer) clearTimeout(this.placementTimer);
     this.unsubscribe?.();
     await Promise.allSettled([...this.queued.values(), ...this.running.values(), this.placementPass]);
-    await this.pollerLock?.release();
+    await this.pollerLock.release();
   }
 
   /**
@@ -114,8 +120,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async pollDueSources(): Promise<void> {
-    // With several hub replicas on one PostgreSQL, only the holder of this lock polls.
-    if (!this.database.embedded && !(await this.holdsPollerLock())) return;
+    if (!(await this.pollerLock.held())) return;
     const due = await this.dataSource
       .getRepository(SourceEntity)
       .createQueryBuilder('source')
@@ -124,23 +129,6 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
       .getRawMany<{ name: string }>();
     const idle = due.filter(({ name }) => !this.running.has(name) && !this.queued.has(name));
     await Promise.all(idle.map(({ name }) => this.sync(name)));
-  }
-
-  /** Takes the poller's session-level advisory lock on a connection of its own, and keeps it. */
-  private async holdsPollerLock(): Promise<boolean> {
-    if (this.pollerLock) return true;
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const [row] = await runner.query(`SELECT pg_try_advisory_lock(hashtext('capstan:source-poller')) AS held`);
-      if (row.held === true) {
-        this.pollerLock = runner;
-        return true;
-      }
-    } catch (error) {
-      this.logger.warn(`could not take the poller lock: ${(error as Error).message}`);
-    }
-    await runner.release();
-    return false;
   }
 
   private async syncOnce(sourceName: string): Promise<SyncOutcome> {
