@@ -41,10 +41,10 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
   /** Whether a replica's git mirror of the source holds the commit. */
   const mirrorHas = async (replica: number, source: string, sha: string) => {
     const { source: found } = await graphql<{ source: { id: string } }>(replicas[0], `{ source(name: "${source}") { id } }`);
-    const repository = join(stateDirs[replica], 'git', found.id, 'repo.git');
-    if (!existsSync(repository)) return false;
+    const gitDir = join(stateDirs[replica], 'git', found.id, 'repo.git');
+    if (!existsSync(gitDir)) return false;
     try {
-      execFileSync('git', ['-C', repository, 'cat-file', '-e', `${sha}^{commit}`], { stdio: 'ignore' });
+      execFileSync('git', ['-C', gitDir, 'cat-file', '-e', `${sha}^{commit}`], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
