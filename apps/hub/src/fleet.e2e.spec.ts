@@ -88,21 +88,22 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       // The only drift so far: git's own changes (a new revision, a prune) are never drift.
       expect((await events('cluster: "eu-1", type: "drift.detected"')).map((event) => event.details.fields)).toEqual([[{ path: 'data.mode', desired: '"slow"', live: '"hacked"', changedBy: 'kubectl-edit' }]]);
       await until(async () => (await drifts()).length === 0);
-      const [cycle] = (await ok<{ cluster: { driftHistory: Array<{ id: string; status: string; detectedAt: string; instructedAt: string; healedAt: string; timeToHealMs: number }> } }>(
-        `{ cluster(name: "eu-1") { driftHistory(first: 1) { id status detectedAt instructedAt healedAt timeToHealMs } } }`,
+      const [cycle] = (await ok<{ cluster: { driftHistory: Array<{ id: string; status: string; resolution: string; restoredBy: string; detectedAt: string; instructedAt: string; resolvedAt: string; healedAt: string; timeToHealMs: number }> } }>(
+        `{ cluster(name: "eu-1") { driftHistory(first: 1) { id status resolution restoredBy detectedAt instructedAt resolvedAt healedAt timeToHealMs } } }`,
       )).cluster.driftHistory;
-      expect(cycle.status).toBe('healed');
+      expect(cycle).toMatchObject({ status: 'resolved', resolution: 'healed', restoredBy: 'capstan', healedAt: cycle.resolvedAt });
       expect(Date.parse(cycle.detectedAt)).toBeLessThanOrEqual(Date.parse(cycle.instructedAt));
       expect(Date.parse(cycle.instructedAt)).toBeLessThanOrEqual(Date.parse(cycle.healedAt));
       expect(cycle.timeToHealMs).toBe(Date.parse(cycle.healedAt) - Date.parse(cycle.detectedAt));
-      // The cycle, step by step, newest first.
+      // The cycle, step by step: the heal's result and the object matching git again may reach the hub in either order.
       const steps = await events(`drift: "${cycle.id}"`);
-      expect(steps.map((event) => [event.type, event.subject, event.occurredAt])).toEqual([
-        ['heal.succeeded', 'ConfigMap/shop/settings', cycle.healedAt],
+      expect(steps.slice(2).map((event) => [event.type, event.subject, event.occurredAt])).toEqual([
         ['heal.instructed', 'ConfigMap/shop/settings', cycle.instructedAt],
         ['drift.detected', 'ConfigMap/shop/settings', cycle.detectedAt],
       ]);
-      expect(steps[1].details.how).toBe('auto');
+      expect(steps.slice(0, 2).map((event) => event.type).sort()).toEqual(['drift.resolved', 'heal.succeeded']);
+      expect(steps.find((event) => event.type === 'drift.resolved')?.occurredAt).toBe(cycle.resolvedAt);
+      expect(steps[2].details.how).toBe('auto');
     });
 
     it('recreates a deleted object under the auto policy', async () => {
@@ -142,15 +143,71 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'slow' } });
     });
 
-    it('only reports drift under the alert policy', async () => {
+    type DriftRecord = { status: string; resolution: string | null; restoredBy: string | null; fields: Array<{ live: string }> };
+    const lastDrift = async () => (await ok<{ cluster: { driftHistory: DriftRecord[] } }>(`{ cluster(name: "eu-1") { driftHistory(first: 1) { status resolution restoredBy fields { live } } } }`)).cluster.driftHistory[0];
+    const shopStatus = async () =>
+      (await ok<{ cluster: { applications: Array<{ syncState: string; resources: Array<{ name: string; syncState: string }> }> } }>(`{ cluster(name: "eu-1") { applications { syncState resources { name syncState } } } }`)).cluster
+        .applications[0];
+    /** Changes the settings behind git's back, under the alert policy, and waits until the hub has recorded it. */
+    const alertedDrift = async (value: string) => {
       await setHealPolicy('alert');
-      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'left-alone' } });
-      await until(async () => (await drifts()).some((drift) => drift.status === 'alerted'));
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: value } });
+      await until(async () => (await drifts()).some((drift) => drift.status === 'alerted' && drift.fields.some((field) => field.live === JSON.stringify(value))));
+    };
+
+    it('only reports drift under the alert policy, and says the application is out of sync while it lasts', async () => {
+      await alertedDrift('left-alone');
       expect(mode()).toBe('left-alone');
-      await setHealPolicy('auto');
+      await until(async () => (await shopStatus())?.syncState === 'OutOfSync');
+      expect((await shopStatus()).resources.find((resource) => resource.name === 'settings')?.syncState).toBe('OutOfSync');
     });
 
-    it('heals nothing on a paused cluster, and a sync re-applies git once it is resumed', async () => {
+    it('closes an alerted drift as reverted when someone puts the field back by hand', async () => {
+      kubeSim.cluster('eu-1').editObject(settingsRef, { data: { mode: 'slow' } });
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ status: 'resolved', resolution: 'reverted', restoredBy: 'kubectl-edit' });
+      await until(async () => (await shopStatus())?.syncState === 'Synced');
+    });
+
+    it('heals the open drift once the heal policy goes back to auto', async () => {
+      await alertedDrift('before-auto');
+      await setHealPolicy('auto');
+      await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ status: 'resolved', resolution: 'healed', restoredBy: 'capstan' });
+    });
+
+    it('holds alerted drift for approval once the policy becomes approve, and heals it when approved', async () => {
+      await alertedDrift('awaiting-approval');
+      await setHealPolicy('approve');
+      await until(async () => (await drifts()).some((drift) => drift.status === 'held'));
+      expect(await ok(`mutation { approveHeal(cluster: "eu-1", application: "shop", reason: "back to git") }`)).toEqual({ approveHeal: 1 });
+      await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ resolution: 'healed' });
+    });
+
+    it('heals alerted drift when someone approves it', async () => {
+      await alertedDrift('approve-me');
+      expect(await ok(`mutation { approveHeal(cluster: "eu-1", application: "shop") }`)).toEqual({ approveHeal: 1 });
+      await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+    });
+
+    it('closes alerted drift as healed when a sync puts the field back, and a later drift is a record of its own', async () => {
+      await alertedDrift('before-sync');
+      expect(await ok(`mutation { sync(cluster: "eu-1", application: "shop") }`)).toEqual({ sync: true });
+      await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ resolution: 'healed', restoredBy: 'capstan' });
+      await alertedDrift('after-sync');
+      expect(await drifts()).toEqual([expect.objectContaining({ status: 'alerted', fields: [expect.objectContaining({ live: '"after-sync"' })] })]);
+      expect(await ok(`mutation { approveHeal(cluster: "eu-1", application: "shop") }`)).toEqual({ approveHeal: 1 });
+      await until(async () => (await drifts()).length === 0);
+    });
+
+    it('heals nothing on a paused cluster, and heals what drifted meanwhile once it is resumed', async () => {
+      await setHealPolicy('auto');
       const paused = once(agents()[0], 'paused');
       expect(await ok(`mutation { pauseCluster(name: "eu-1", reason: "incident") { paused } }`)).toEqual({ pauseCluster: { paused: true } });
       await paused;
@@ -158,11 +215,20 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
       await until(async () => (await drifts()).some((drift) => drift.status === 'alerted' && drift.fields.some((field) => field.live === '"during-incident"')));
       expect(mode()).toBe('during-incident');
 
-      const resumed = once(agents()[0], 'resumed');
       await ok(`mutation { resumeCluster(name: "eu-1") { paused } }`);
-      await resumed;
-      expect(await ok(`mutation { sync(cluster: "eu-1", application: "shop", reason: "after the incident") }`)).toEqual({ sync: true });
       await until(() => mode() === 'slow');
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ resolution: 'healed' });
+    });
+
+    it('closes drift as superseded when a new revision is applied over it', async () => {
+      await alertedDrift('overtaken');
+      await repository.commit({ 'apps/shop/settings.yaml': manifests['apps/shop/settings.yaml'].replace('fast', 'steady') }, 'Go steady');
+      await ok(`mutation { syncSource(name: "fleet") { status } }`);
+      await until(() => mode() === 'steady');
+      await until(async () => (await drifts()).length === 0);
+      expect(await lastDrift()).toMatchObject({ resolution: 'superseded' });
+      await setHealPolicy('auto');
     });
   });
 
@@ -217,14 +283,17 @@ describe.each(testDatabaseKinds())('a fleet converging on git, on %s', (kind) =>
     agent.on('verified', (applications: Array<{ application: string; liveDigest: string }>) => verified.push(applications));
     kubeSim.cluster('eu-4').store.withoutEvents(() => kubeSim.cluster('eu-4').editObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: 'shop' }, { data: { mode: 'by hand' } }));
     await until(() => mode() === gitMode);
-    const { application } = await ok<{ application: { currentRevision: { clusterDigests: Record<string, string> } } }>(`{ application(name: "shop") { currentRevision { clusterDigests } } }`);
+    const { cluster } = await ok<{ cluster: { desiredState: Array<{ application: string; bundleDigest: string; cause: string }> } }>(`{ cluster(name: "eu-4") { desiredState { application bundleDigest cause } } }`);
+    // It joined after the revision was rendered: placement set what it runs.
+    expect(cluster.desiredState).toEqual([{ application: 'shop', bundleDigest: expect.stringMatching(/^sha256:/), cause: 'placement' }]);
+    const wanted = cluster.desiredState[0].bundleDigest;
     // The read-back that saw it told the hub a live digest other than the bundle's.
-    expect(verified.flat()).toContainEqual({ application: 'shop', liveDigest: expect.not.stringMatching(application.currentRevision.clusterDigests['eu-4']) });
-    await until(() => verified.at(-1)?.[0]?.liveDigest === application.currentRevision.clusterDigests['eu-4']);
+    expect(verified.flat()).toContainEqual({ application: 'shop', liveDigest: expect.not.stringMatching(wanted) });
+    await until(() => verified.at(-1)?.[0]?.liveDigest === wanted);
     const { events } = await ok<{ events: { edges: Array<{ node: { application: string; details: Record<string, unknown> } }> } }>(
       `{ events(cluster: "eu-4", type: "checksum.mismatched") { edges { node { application details } } } }`,
     );
-    expect(events.edges[0].node).toEqual({ application: 'shop', details: { wanted: application.currentRevision.clusterDigests['eu-4'], live: expect.stringMatching(/^sha256:/), resynced: true } });
+    expect(events.edges[0].node).toEqual({ application: 'shop', details: { wanted, live: expect.stringMatching(/^sha256:/), resynced: true } });
   });
 
   it('takes the application off a cluster that leaves the group, and brings it back when the cluster rejoins', async () => {

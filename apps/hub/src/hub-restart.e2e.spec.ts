@@ -89,7 +89,7 @@ describe('a hub restarted under connected agents', () => {
     const history = async () => (await graphql<{ cluster: { driftHistory: DriftRecord[] } }>(`{ cluster(name: "core-1") { driftHistory { subject status instructedAt healedAt fields { path changedBy } } } }`)).cluster.driftHistory;
     await until(async () => (await history()).length > 0);
     expect(await history()).toEqual([
-      { subject: 'ConfigMap/default/core', status: 'healed', instructedAt: null, healedAt: expect.any(String), fields: [{ path: 'data.a', changedBy: 'kubectl-edit' }] },
+      { subject: 'ConfigMap/default/core', status: 'resolved', instructedAt: null, healedAt: expect.any(String), fields: [{ path: 'data.a', changedBy: 'kubectl-edit' }] },
     ]);
     const { events } = await graphql<{ events: { edges: Array<{ node: { type: string; details: Record<string, unknown> } }> } }>(`{ events(cluster: "core-1") { edges { node { type details } } } }`);
     expect(events.edges.map((edge) => [edge.node.type, edge.node.details['locally'] ?? null])).toEqual([
@@ -114,7 +114,7 @@ describe('a hub restarted under connected agents', () => {
     hub = await startHub(config);
     await healed;
     const drift = async () => (await graphql<{ cluster: { driftHistory: Array<{ id: string; status: string }> } }>(`{ cluster(name: "core-1") { driftHistory { id status } } }`)).cluster.driftHistory.find((entry) => entry.id === id);
-    await until(async () => (await drift())?.status === 'healed');
+    await until(async () => (await drift())?.status === 'resolved');
     const { events } = await graphql<{ events: { edges: Array<{ node: { type: string } }> } }>(`{ events(drift: "${id}") { edges { node { type } } } }`);
     expect(events.edges.map((edge) => edge.node.type)).toEqual(['heal.succeeded']);
   });

@@ -108,8 +108,9 @@ describe.each(testDatabaseKinds())('GraphQL API over HTTP on %s', (kind) => {
       await hub.graphql<{ createApiToken: { secret: string } }>(createToken, { input: { name: 'eu-operator', role: 'operator', groupScope: ['prod-eu'] } }),
     ).createApiToken;
     ok(await hub.graphql(`mutation { updateClusterLabels(input: { name: "eu-1", labels: { env: "prod", region: "eu", owner: "team-a" } }) { name } }`, {}, secret));
+    // A cluster outside its groups is one it cannot see.
     const outside = await hub.graphql(`mutation { updateClusterLabels(input: { name: "us-1", labels: { env: "prod" } }) { name } }`, {}, secret);
-    expect(errorCode(outside)).toBe('PERMISSION_DENIED');
+    expect(errorCode(outside)).toBe('NOT_FOUND');
     const escape = await hub.graphql(`mutation { updateClusterLabels(input: { name: "eu-2", labels: { env: "staging" } }) { name } }`, {}, secret);
     expect(errorCode(escape)).toBe('PERMISSION_DENIED');
     expect(errorCode(await hub.graphql(`mutation { createSource(input: { name: "mine", url: "https://git.example.com/a.git" }) { name } }`, {}, secret))).toBe('PERMISSION_DENIED');

@@ -68,9 +68,13 @@ describe.each(testDatabaseKinds())('the agent gateway on %s', (kind) => {
       stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       stream.on('error', reject);
     });
-  const digestsOf = async () =>
-    (await ok<{ application: { currentRevision: { clusterDigests: Record<string, string> } | null } }>(`{ application(name: "hello") { currentRevision { clusterDigests } } }`)).application.currentRevision
-      ?.clusterDigests;
+  /** What each cluster should run of the application, by cluster name. */
+  const digestsOf = async (): Promise<Record<string, string>> => {
+    const { clusters } = await ok<{ clusters: { edges: Array<{ node: { name: string; desiredState: Array<{ application: string; bundleDigest: string }> } }> } }>(
+      `{ clusters(first: 100) { edges { node { name desiredState { application bundleDigest } } } } }`,
+    );
+    return Object.fromEntries(clusters.edges.flatMap(({ node }) => node.desiredState.filter((state) => state.application === 'hello').map((state) => [node.name, state.bundleDigest])));
+  };
 
   beforeAll(async () => {
     hub = await startTestHub(kind);

@@ -1,8 +1,11 @@
 import { Args, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { AgentGrpcServer } from './agent-grpc.server';
+import { AgentMessageHandler } from './agent-messages.handler';
+import { AgentSessionRegistry } from './agent-sessions';
 import { ClusterRegistrationDto, CreateClusterRegistrationInput } from './cluster-registration.dto';
 import { RegistrationsService } from './registrations.service';
 
@@ -11,24 +14,28 @@ export class AgentGatewayResolver {
   constructor(
     private readonly registrations: RegistrationsService,
     private readonly grpc: AgentGrpcServer,
+    private readonly handler: AgentMessageHandler,
+    private readonly sessions: AgentSessionRegistry,
   ) {}
 
   @Mutation(() => ClusterRegistrationDto, { description: 'A one-time, expiring bootstrap token with which an agent registers the cluster' })
   @RequiredRole('operator')
+  @Access.newCluster('input')
   async createClusterRegistration(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterRegistrationInput, @Args('reason', { nullable: true }) reason?: string) {
     const registration = await this.registrations.createRegistration(principal, { name: input.name, labels: input.labels ?? {}, ttlMinutes: input.ttlMinutes ?? 60 }, reason);
     return {
       ...registration,
-      hubPublicKey: this.grpc.signer.publicKeyPem,
+      hubPublicKey: this.handler.signer.publicKeyPem,
       agentCommand: `npx capstan agent --hub HUB_HOST:${this.grpc.port} --token ${registration.token} --hub-public-key hub.pub --kubeconfig KUBECONFIG`,
     };
   }
 
   @Mutation(() => Int, { description: "Revokes a cluster's agent credentials; returns how many were revoked" })
   @RequiredRole('operator')
+  @Access.cluster('cluster')
   async revokeClusterCredentials(@CurrentPrincipal() principal: Principal, @Args('cluster') cluster: string, @Args('reason', { nullable: true }) reason?: string) {
     const revoked = await this.registrations.revokeCredentials(principal, cluster, reason);
-    await this.grpc.disconnect(cluster, `the credential of cluster ${cluster} was revoked`);
+    await this.sessions.disconnect(cluster, `the credential of cluster ${cluster} was revoked`);
     return revoked;
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
+import { KeyedSerialQueue } from '@capstan/async';
 import { canonicalJson, type JsonValue } from '@capstan/manifest';
-import { ClusterEntity, type Database, type DriftEntity, refusedData, RenderedBundleEntity } from '@capstan/persistence';
+import { type ClusterEntity, refusedData, RenderedBundleEntity } from '@capstan/persistence';
 import {
   type AgentMessage,
   AgentService,
@@ -9,60 +10,26 @@ import {
   BundleChunkSchema,
   type FetchBundleRequest,
   grpcServiceDefinition,
-  healPolicyFromName,
   type HubMessage,
   HubMessageSchema,
   maxMessageBytes,
   type RegisterRequest,
   type RegisterResponse,
   RegisterResponseSchema,
-  SequencedChannel,
+  type Sequenced,
 } from '@capstan/proto';
 import { type handleBidiStreamingCall, type handleServerStreamingCall, type handleUnaryCall, type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
-import { DATABASE } from '../database/database.module';
-import { DesiredStateEvents } from '../rendering/desired-state-events';
-import { connectionDeadlineMs } from './cluster-status.resolver';
-import { ClusterStatusService } from './cluster-status.service';
-import { DriftService } from './drift.service';
-import { type ApplicationDesiredState, DesiredStateService } from './desired-state.service';
-import { BundleSigner, servingCertificate } from './hub-keys';
+import { DesiredStatesService } from '../desired-states/desired-states.service';
+import type { HubMessageBody } from './agent-instructions';
+import { AgentMessageHandler } from './agent-messages.handler';
+import { type AgentSession, AgentSessionRegistry } from './agent-sessions';
+import { servingCertificate } from './hub-keys';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
-/** Where hub replicas tell each other what to do with the agent sessions they hold. */
-const sessionsChannel = 'capstan_agent_sessions';
-
-/** For the replica holding a cluster's session: send it this hub message (base64 of its binary form), or end it. */
-type SessionAnnouncement = { cluster: string; message: string } | { cluster: string; disconnect: string };
-/** Heal instructions kept per cluster until its agent acknowledges them. */
-const unacknowledgedCapacity = 1_000;
-
-/** One open Connect stream of a cluster's agent. */
-interface AgentSession {
-  cluster: ClusterEntity;
-  send(body: HubMessageBody): void;
-  close(details: string): void;
-}
-
-export type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
-
-/** Re-apply the drifted object as git says it should be; the instruction carries the drift's id. */
-function healInstruction(drift: DriftEntity): HubMessageBody {
-  return { case: 'heal', value: { instructionId: drift.id, application: drift.application?.name ?? '', action: { case: 'reapply', value: { objects: [drift.objectRef] } } } };
-}
-
-/** Pause (true) or resume (false) every application on a cluster. */
-export function clusterControl(pause: boolean): HubMessageBody {
-  return { case: 'heal', value: { instructionId: '', application: '', action: pause ? { case: 'pause', value: {} } : { case: 'resume', value: {} } } };
-}
-
-/** Re-apply one application (or all when `application` is empty) from scratch. */
-export function resyncInstruction(application: string): HubMessageBody {
-  return { case: 'heal', value: { instructionId: '', application, action: { case: 'resync', value: {} } } };
-}
 
 function refusal(code: status, details: string): Partial<ServiceError> {
   return { code, details };
@@ -74,7 +41,11 @@ function bearer(metadata: Metadata): string | null {
   return match ? match[1] : null;
 }
 
-/** The gRPC API agents dial out to: Register, Connect, FetchBundle. TLS unless configured insecure. */
+/**
+ * The gRPC API agents dial out to, TLS unless configured insecure: Register, FetchBundle, and the
+ * Connect stream, whose sessions join the registry and whose messages the handler handles, one
+ * after another per session, each acknowledged once handled.
+ */
 @Injectable()
 export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AgentGrpcServer.name);
@@ -84,26 +55,18 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     // Channelz keeps a trace and counters per connection, for a debugging service the hub does not serve.
     'grpc.enable_channelz': 0,
   });
-  readonly signer: BundleSigner;
   private boundPort = 0;
-  /** Open agent sessions by cluster name: how to reach each agent now. */
-  private readonly sessions = new Map<string, Set<AgentSession>>();
-  /** Per cluster, across its sessions: sequence numbers, heal instructions not yet acknowledged, the last agent message handled. */
-  private readonly channels = new Map<string, SequencedChannel<HubMessageBody>>();
-  private readonly unsubscribe: Array<() => void> = [];
+  /** Each session's messages, handled one after another. */
+  private readonly handling = new KeyedSerialQueue<AgentSession>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @Inject(DATABASE) private readonly database: Database,
     private readonly dataSource: DataSource,
     private readonly registrations: RegistrationsService,
-    private readonly desiredState: DesiredStateService,
-    private readonly events: DesiredStateEvents,
-    private readonly statuses: ClusterStatusService,
-    private readonly drifts: DriftService,
-  ) {
-    this.signer = BundleSigner.fromStateDir(config.stateDir);
-  }
+    private readonly desiredStates: DesiredStatesService,
+    private readonly sessions: AgentSessionRegistry,
+    private readonly handler: AgentMessageHandler,
+  ) {}
 
   /** The port agents connect to. */
   get port(): number {
@@ -111,15 +74,6 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unsubscribe.push(await this.database.announcements.listen(sessionsChannel, (payload) => payload && this.onSessionAnnouncement(payload)));
-    this.unsubscribe.push(this.events.onChanged((clusters) => {
-      // Announcements may have been missed: every agent here gets its desired state again, which changes nothing where nothing changed.
-      for (const name of clusters === 'all' ? [...this.sessions.keys()] : clusters) {
-        for (const session of this.sessions.get(name) ?? []) {
-          this.sendDesiredState(session.cluster, session.send).catch((error: Error) => this.logger.warn(`could not push desired state to ${name}: ${error.message}`));
-        }
-      }
-    }));
     this.server.addService(grpcServiceDefinition(AgentService), { register: this.register, connect: this.connect, fetchBundle: this.fetchBundle });
     const credentials = this.config.grpcInsecure
       ? ServerCredentials.createInsecure()
@@ -133,7 +87,6 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
     // Agents' sessions never end on their own: give calls in flight a moment, then close the rest.
     const forced = setTimeout(() => this.server.forceShutdown(), 1_000);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -152,7 +105,7 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     this.authenticate(call.metadata)
       .then(async (cluster) => {
         const digest = call.request.digest;
-        if (!(await this.desiredState.bundleAssigned(cluster, digest))) {
+        if (!(await this.desiredStates.bundleAssigned(cluster, digest))) {
           throw Object.assign(new Error(`bundle ${digest} is not assigned to cluster ${cluster.name}`), { grpcCode: status.PERMISSION_DENIED });
         }
         const bundle = await this.dataSource.getRepository(RenderedBundleEntity).findOneByOrFail({ digest });
@@ -170,24 +123,20 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private readonly connect: handleBidiStreamingCall<AgentMessage, HubMessage> = (call) => {
     this.authenticate(call.metadata).then(
       (cluster) => {
-        const channel = this.channelOf(cluster.name);
-        const write = (message: { sequence: bigint; incarnation: bigint; body: HubMessageBody }) => call.write(create(HubMessageSchema, message));
+        const channel = this.sessions.channelOf(cluster.name);
+        const write = (message: Sequenced<HubMessageBody>) => call.write(create(HubMessageSchema, message));
         const session: AgentSession = {
           cluster,
-          send: (body) => {
-            write(channel.stamp(body));
-          },
+          send: (body) => write(channel.stamp(body)),
           close: (details) => call.emit('error', refusal(status.UNAUTHENTICATED, details)),
         };
-        const sessions = this.sessions.get(cluster.name) ?? new Set();
-        const leave = () => sessions.delete(session);
-        call.on('close', leave);
-        call.on('cancelled', leave);
-        // One message after another, each acknowledged once handled; a message that fails ends the session, and the agent resends it on the next.
-        let handling = Promise.resolve();
+        let leave: () => void = () => undefined;
+        call.on('close', () => leave());
+        call.on('cancelled', () => leave());
+        // A message that fails ends the session, and the agent resends it on the next.
         let failed = false;
         call.on('data', (message: AgentMessage) => {
-          handling = handling.then(async () => {
+          void this.handling.run(session, async () => {
             if (failed) return;
             if (message.body.case === 'ack') return channel.acknowledge(message.body.value.sequence);
             try {
@@ -195,10 +144,9 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
                 channel.acknowledge(message.body.value.lastAckedSequence, message.body.value.lastAckedIncarnation);
                 // What the agent missed goes first, in order, so it is not taken for a duplicate of what follows.
                 for (const unacknowledged of channel.unacknowledged()) write(unacknowledged);
-                sessions.add(session);
-                this.sessions.set(cluster.name, sessions);
+                leave = this.sessions.join(session);
               }
-              if (channel.isNew(message)) await this.handleAgentMessage(cluster, message, session.send, channel);
+              if (channel.isNew(message)) await this.handler.handle(session, message);
             } catch (error) {
               if (!refusedData(error)) {
                 failed = true;
@@ -217,156 +165,6 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       (error: unknown) => call.emit('error', this.toStatus(error, 'connect')),
     );
   };
-
-  private channelOf(clusterName: string): SequencedChannel<HubMessageBody> {
-    let channel = this.channels.get(clusterName);
-    if (!channel) {
-      channel = new SequencedChannel<HubMessageBody>({ mustArrive: (body) => body?.case === 'heal', capacity: unacknowledgedCapacity });
-      this.channels.set(clusterName, channel);
-    }
-    return channel;
-  }
-
-  private async handleAgentMessage(cluster: ClusterEntity, message: AgentMessage, send: (body: HubMessageBody) => void, channel: SequencedChannel<HubMessageBody>): Promise<void> {
-    const clusters = this.dataSource.getRepository(ClusterEntity);
-    switch (message.body.case) {
-      case 'hello': {
-        const hello = message.body.value;
-        await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
-        // Whether the cluster is paused comes before anything the agent could apply; it may have missed a pause or a resume.
-        const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
-        send(clusterControl(paused));
-        await this.sendDesiredState(cluster, send);
-        if (paused) return;
-        // Heals instructed by a hub process that has since restarted, or by another replica, are not in this channel: they come from the database.
-        const resent = new Set(channel.unacknowledged().flatMap((unacknowledged) => (unacknowledged.body?.case === 'heal' ? [unacknowledged.body.value.instructionId] : [])));
-        for (const drift of await this.drifts.awaitingHeal(cluster.id)) if (!resent.has(drift.id)) send(healInstruction(drift));
-        return;
-      }
-      case 'heartbeat':
-        this.statuses.seen(cluster);
-        return;
-      case 'drift': {
-        const report = message.body.value;
-        const policy = (await this.statesInForce(cluster)).find((state) => state.application === report.application)?.healPolicy ?? 'alert';
-        const drift = await this.drifts.record(cluster, report, policy);
-        if (drift && policy === 'auto' && !report.healedLocallyAtUnixMs) {
-          await this.drifts.markInstructed(drift, 'auto');
-          send(healInstruction(drift));
-        }
-        return;
-      }
-      case 'healResult':
-        await this.drifts.healed(cluster, message.body.value.instructionId, message.body.value.error);
-        return;
-      case 'status':
-        this.statuses.seen(cluster);
-        await this.statuses.record(cluster, message.body.value);
-        return;
-      case 'checksums': {
-        const desired = await this.statesInForce(cluster);
-        for (const { application, liveDigest } of message.body.value.applications) {
-          const state = desired.find((candidate) => candidate.application === application);
-          if (!state || state.bundleDigest === liveDigest) continue;
-          // Under auto the whole application is applied again, whatever drift reports did or did not arrive.
-          const resync = state.healPolicy === 'auto';
-          await this.drifts.checksumMismatched(cluster, application, state.bundleDigest, liveDigest, resync);
-          if (resync) send(resyncInstruction(application));
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  /** The cluster's desired state with the heal policy in force: on a paused cluster nothing is healed, drift is only recorded. */
-  private async statesInForce(cluster: ClusterEntity): Promise<ApplicationDesiredState[]> {
-    const { paused } = await this.dataSource.getRepository(ClusterEntity).findOneByOrFail({ id: cluster.id });
-    const states = await this.desiredState.forCluster(cluster);
-    return paused ? states.map((state) => ({ ...state, healPolicy: 'alert' })) : states;
-  }
-
-  /** Ends every open session of a cluster, on whichever replica holds it, e.g. once its credentials are revoked. */
-  async disconnect(clusterName: string, reason: string): Promise<void> {
-    await this.announce({ cluster: clusterName, disconnect: reason });
-  }
-
-  /** Sends the agent of `cluster` heal instructions for these drifts; false when the agent is not connected. */
-  sendHeal(clusterName: string, drifts: readonly DriftEntity[]): Promise<boolean> {
-    return this.instruct(clusterName, ...drifts.map(healInstruction));
-  }
-
-  /**
-   * Sends instructions to the agent of `cluster`, through whichever replica holds its session;
-   * false when the agent is not connected.
-   */
-  async instruct(clusterName: string, ...instructions: HubMessageBody[]): Promise<boolean> {
-    const session = this.currentSession(clusterName);
-    if (session) {
-      for (const instruction of instructions) session.send(instruction);
-      return true;
-    }
-    if (this.database.embedded) return false;
-    const cluster = await this.dataSource.getRepository(ClusterEntity).findOneBy({ name: clusterName });
-    if (!cluster?.lastSeenAt || Date.now() - cluster.lastSeenAt.getTime() >= connectionDeadlineMs) return false;
-    for (const instruction of instructions) {
-      await this.announce({ cluster: clusterName, message: Buffer.from(toBinary(HubMessageSchema, create(HubMessageSchema, { body: instruction }))).toString('base64') });
-    }
-    return true;
-  }
-
-  /** The newest session is the agent's current one; older ones are on their way out. */
-  private currentSession(clusterName: string): AgentSession | undefined {
-    return [...(this.sessions.get(clusterName) ?? [])].at(-1);
-  }
-
-  private announce(announcement: SessionAnnouncement): Promise<void> {
-    return this.database.announcements.announce(sessionsChannel, JSON.stringify(announcement));
-  }
-
-  private onSessionAnnouncement(payload: string): void {
-    let announcement: SessionAnnouncement;
-    try {
-      announcement = JSON.parse(payload) as SessionAnnouncement;
-      if (typeof announcement.cluster !== 'string') throw new Error('no cluster');
-    } catch {
-      // Anyone who may use the database can NOTIFY: a malformed announcement is logged, never fatal.
-      return this.logger.warn(`ignored a malformed agent-session announcement: ${payload.slice(0, 200)}`);
-    }
-    if ('disconnect' in announcement) {
-      for (const session of this.sessions.get(announcement.cluster) ?? []) session.close(announcement.disconnect);
-      this.sessions.delete(announcement.cluster);
-      this.channels.delete(announcement.cluster);
-      return;
-    }
-    const session = this.currentSession(announcement.cluster);
-    if (!session) return;
-    try {
-      session.send(fromBinary(HubMessageSchema, Buffer.from(announcement.message, 'base64')).body);
-    } catch (error) {
-      this.logger.warn(`ignored an instruction for cluster ${announcement.cluster} that does not decode: ${(error as Error).message}`);
-    }
-  }
-
-  private async sendDesiredState(cluster: ClusterEntity, send: (body: HubMessageBody) => void): Promise<void> {
-    const applications = await this.desiredState.forCluster(cluster);
-    send({
-      case: 'desiredState',
-      value: {
-        applications: applications.map((state) => ({
-          application: state.application,
-          revision: state.revisionId,
-          commitSha: state.commitSha,
-          bundleDigest: state.bundleDigest,
-          bundleSignature: this.signer.sign(state.bundleDigest),
-          prune: state.prune,
-          healPolicy: healPolicyFromName(state.healPolicy),
-          ignoreRules: state.ignoreRules.map((rule) => ({ jsonPointer: rule.jsonPointer, group: rule.group ?? '', kind: rule.kind ?? '', namespace: rule.namespace ?? '', name: rule.name ?? '' })),
-        })),
-      },
-    });
-  }
 
   private async authenticate(metadata: Metadata): Promise<ClusterEntity> {
     const credential = bearer(metadata);

@@ -2,7 +2,10 @@ import { Context, Field, GraphQLISODateTime, ObjectType, Parent, ResolveField, R
 import type { ClusterApplicationStatusEntity, ClusterEntity, ResourceStatusEntity } from '@capstan/persistence';
 import DataLoader from 'dataloader';
 import { ApplicationDto } from '../applications/application.dto';
-import { ClusterDto } from '../clusters/cluster.dto';
+import type { AccessScope } from '../auth/access-policy';
+import { CurrentScope } from '../auth/access.decorator';
+import { ClusterDto, ClusterState } from '../clusters/cluster.dto';
+import { connectionDeadlineMs } from './agent-instructions';
 import { ClusterStatusService } from './cluster-status.service';
 
 @ObjectType('ChangeSetEntry', { description: 'What an apply did to one object' })
@@ -78,8 +81,6 @@ export class ClusterApplicationStatusDto {
   reportedAt: Date;
 }
 
-/** An agent that has not been heard from for this long (three heartbeats) counts as disconnected. */
-export const connectionDeadlineMs = 30_000;
 
 /** Values grouped under the keys asked for, in their order: what a DataLoader batch returns. */
 function groupedBy<Value>(keys: readonly string[], values: readonly Value[], keyOf: (value: Value) => string): Value[][] {
@@ -140,6 +141,12 @@ export class ClusterStatusResolver {
     return cluster.lastSeenAt !== null && Date.now() - cluster.lastSeenAt.getTime() < connectionDeadlineMs;
   }
 
+  @ResolveField(() => ClusterState, { description: 'Pending until its agent first registers; then Connected or Disconnected' })
+  state(@Parent() cluster: ClusterEntity): ClusterState {
+    if (cluster.lastSeenAt === null) return ClusterState.Pending;
+    return this.connected(cluster) ? ClusterState.Connected : ClusterState.Disconnected;
+  }
+
   @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per application: the last status its agent reported', complexity: 5 })
   async applications(@Parent() cluster: ClusterEntity, @Context() context: object): Promise<ClusterApplicationStatusDto[]> {
     return (await loadersOf(context, this.statuses).byCluster.load(cluster.id)).map(toStatusDto);
@@ -150,9 +157,10 @@ export class ClusterStatusResolver {
 export class ApplicationStatusResolver {
   constructor(private readonly statuses: ClusterStatusService) {}
 
-  @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per cluster running it: the last status its agent reported', complexity: 5 })
-  async clusters(@Parent() application: ApplicationDto, @Context() context: object): Promise<ClusterApplicationStatusDto[]> {
-    return (await loadersOf(context, this.statuses).byApplication.load(application.id)).map(toStatusDto);
+  @ResolveField(() => [ClusterApplicationStatusDto], { description: 'Per cluster running it (of those the caller may see): the last status its agent reported', complexity: 5 })
+  async clusters(@Parent() application: ApplicationDto, @CurrentScope() scope: AccessScope, @Context() context: object): Promise<ClusterApplicationStatusDto[]> {
+    const statuses = await loadersOf(context, this.statuses).byApplication.load(application.id);
+    return statuses.filter((status) => status.cluster !== undefined && scope.includesCluster(status.cluster)).map(toStatusDto);
   }
 }
 

@@ -2,12 +2,13 @@ import { Args, Field, GraphQLISODateTime, ID, Int, Mutation, ObjectType, Parent,
 import { ClusterEntity, type DriftEntity } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { CapstanException } from '../common/capstan.exception';
 import { ClusterDto } from '../clusters/cluster.dto';
-import { AgentGrpcServer } from './agent-grpc.server';
+import { AgentSessionRegistry } from './agent-sessions';
 import { DriftService } from './drift.service';
 
 @ObjectType('FieldDrift', { description: 'A field whose live value is not what git says' })
@@ -42,8 +43,14 @@ export class DriftDto {
   @Field(() => [FieldDriftDto])
   fields: FieldDriftDto[];
 
-  @Field({ description: 'healing, held (waiting for approveHeal), alerted or healed' })
+  @Field({ description: 'healing, held (waiting for approveHeal), alerted (only reported; approveHeal heals it too) or resolved' })
   status: string;
+
+  @Field(() => String, { nullable: true, description: 'Once resolved, how: healed (Capstan put it back), reverted (someone else did), superseded (a new revision was applied over it)' })
+  resolution: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The field manager that put the object back, e.g. capstan or kubectl-edit' })
+  restoredBy: string | null;
 
   @Field(() => GraphQLISODateTime)
   detectedAt: Date;
@@ -51,36 +58,45 @@ export class DriftDto {
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the hub told the agent to heal it; empty when the agent healed it on its own, cut off from the hub' })
   instructedAt: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the object matched git again, however that came about' })
+  resolvedAt: Date | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When Capstan healed it: resolvedAt of a healed drift' })
   healedAt: Date | null;
 
   @Field(() => Int, { nullable: true, description: 'Milliseconds from detection to healed' })
   timeToHealMs: number | null;
 }
 
-const toDriftDto = (drift: DriftEntity): DriftDto => ({
-  id: drift.id,
-  timeToHealMs: drift.healedAt ? drift.healedAt.getTime() - drift.detectedAt.getTime() : null,
-  application: drift.application?.name ?? '',
-  subject: drift.subject,
-  objectDeleted: drift.objectDeleted,
-  fields: drift.fields,
-  status: drift.status,
-  detectedAt: drift.detectedAt,
-  instructedAt: drift.instructedAt,
-  healedAt: drift.healedAt,
-});
+const toDriftDto = (drift: DriftEntity): DriftDto => {
+  const healedAt = drift.resolution === 'healed' ? drift.resolvedAt : null;
+  return {
+    id: drift.id,
+    application: drift.application?.name ?? '',
+    subject: drift.subject,
+    objectDeleted: drift.objectDeleted,
+    fields: drift.fields,
+    status: drift.status,
+    resolution: drift.resolution,
+    restoredBy: drift.restoredBy,
+    detectedAt: drift.detectedAt,
+    instructedAt: drift.instructedAt,
+    resolvedAt: drift.resolvedAt,
+    healedAt,
+    timeToHealMs: healedAt ? healedAt.getTime() - drift.detectedAt.getTime() : null,
+  };
+};
 
 @Resolver(() => ClusterDto)
 export class DriftResolver {
   constructor(
     private readonly dataSource: DataSource,
     private readonly drifts: DriftService,
-    private readonly grpc: AgentGrpcServer,
+    private readonly sessions: AgentSessionRegistry,
     private readonly audit: AuditService,
   ) {}
 
-  @ResolveField(() => [DriftDto], { description: 'Drift not yet healed: being healed, held for approval, or alerted', complexity: 5 })
+  @ResolveField(() => [DriftDto], { description: 'Drift not yet resolved: being healed, held for approval, or alerted', complexity: 5 })
   async drift(@Parent() cluster: ClusterEntity): Promise<DriftDto[]> {
     return (await this.drifts.openDrifts(cluster.id)).map(toDriftDto);
   }
@@ -90,14 +106,15 @@ export class DriftResolver {
     return (await this.drifts.history(cluster.id, Math.min(Math.max(first, 1), 500))).map(toDriftDto);
   }
 
-  @Mutation(() => Int, { description: 'Heals the drift held for approval on a cluster for an application; returns how many objects are re-applied' })
+  @Mutation(() => Int, { description: 'Heals the drift held for approval or alerted on a cluster for an application; returns how many objects are re-applied' })
   @RequiredRole('operator')
+  @Access.cluster('cluster')
   async approveHeal(@CurrentPrincipal() principal: Principal, @Args('cluster') clusterName: string, @Args('application') application: string, @Args('reason', { nullable: true }) reason?: string) {
     const cluster = await this.dataSource.getRepository(ClusterEntity).findOneBy({ name: clusterName });
     if (!cluster) throw CapstanException.notFound('cluster', clusterName);
-    const held = await this.drifts.held(cluster.id, application);
-    if (held.length === 0) throw CapstanException.conflict(`no drift of application ${application} is held on cluster ${clusterName}`);
-    if (!(await this.grpc.sendHeal(clusterName, held))) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected; approve again once it is`);
+    const held = await this.drifts.approvable(cluster.id, application);
+    if (held.length === 0) throw CapstanException.conflict(`no drift of application ${application} is held or alerted on cluster ${clusterName}`);
+    if (!(await this.sessions.sendHeal(clusterName, held))) throw CapstanException.conflict(`the agent of cluster ${clusterName} is not connected; approve again once it is`);
     for (const drift of held) await this.drifts.markInstructed(drift, 'approved');
     return this.audit.change(principal, { action: 'heal.approve', targetType: 'Cluster', targetName: clusterName, reason }, async () => ({
       result: held.length,

@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
-import { ApplicationEntity, type ClusterEntity, DriftEntity, type DriftStatus } from '@capstan/persistence';
-import { type HealPolicy } from '@capstan/vocabulary';
-import type { DriftReport } from '@capstan/proto';
+import { ApplicationEntity, type ClusterEntity, DriftEntity, FleetEventEntity } from '@capstan/persistence';
+import type { DriftReport, DriftResolved, ObjectRef as ProtoObjectRef } from '@capstan/proto';
+import { capstanFieldManager, type DriftResolution, type DriftStatus, type HealPolicy, openDriftStatuses } from '@capstan/vocabulary';
 import { isUUID } from 'class-validator';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { agentTime } from './agent-time';
 
-const openStatuses: DriftStatus[] = ['healing', 'held', 'alerted'];
 const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', approve: 'held', alert: 'alerted' };
 
-/** Records the drift agents report and decides, by heal policy, whether it is healed, held or only alerted. */
+function subjectOf(ref: ProtoObjectRef): string {
+  return formatIdentity({ kind: ref.kind, namespace: ref.namespace, name: ref.name });
+}
+
+/**
+ * Records the drift agents report, decides by heal policy whether it is healed, held or only
+ * alerted (again whenever the policy in force changes), and closes it once the object matches git
+ * again, with how that came about.
+ */
 @Injectable()
 export class DriftService {
   constructor(
@@ -28,12 +35,14 @@ export class DriftService {
     const application = await this.dataSource.getRepository(ApplicationEntity).findOneBy({ name: report.application });
     if (!application || !report.object) return null;
     const ref = report.object;
-    const subject = formatIdentity({ kind: ref.kind, namespace: ref.namespace, name: ref.name });
+    const subject = subjectOf(ref);
     return this.dataSource.transaction(async (manager) => {
       const drifts = manager.getRepository(DriftEntity);
-      const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openStatuses) });
-      const drift = open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: agentTime(report.observedAtUnixMs) });
-      if (report.healedLocallyAtUnixMs) Object.assign(drift, { status: 'healed', healedAt: agentTime(report.healedLocallyAtUnixMs) });
+      const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openDriftStatuses) });
+      const drift =
+        open ?? drifts.create({ clusterId: cluster.id, applicationId: application.id, subject, status: statusByPolicy[policy], detectedAt: agentTime(report.observedAtUnixMs), resolution: null, resolvedAt: null, restoredBy: null });
+      if (report.revision && isUUID(report.revision)) drift.revisionId ??= report.revision;
+      if (report.healedLocallyAtUnixMs) Object.assign(drift, { status: 'resolved', resolution: 'healed', restoredBy: capstanFieldManager, resolvedAt: agentTime(report.healedLocallyAtUnixMs) });
       drift.objectRef = { group: ref.group, version: ref.version, kind: ref.kind, namespace: ref.namespace, name: ref.name };
       drift.objectDeleted = report.objectDeleted;
       drift.fields = report.fields.map((field) => ({ path: field.path, desired: field.desiredJson, live: field.liveJson, changedBy: field.changedBy }));
@@ -43,11 +52,45 @@ export class DriftService {
         manager,
         { type: 'drift.detected', clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: agentTime(report.observedAtUnixMs), details: { deleted: report.objectDeleted, fields: drift.fields, policy } },
         ...(report.healedLocallyAtUnixMs
-          ? [{ type: 'heal.succeeded' as const, clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: drift.healedAt ?? undefined, details: { locally: true } }]
+          ? [{ type: 'heal.succeeded' as const, clusterId: cluster.id, applicationId: application.id, driftId: drift.id, subject, occurredAt: drift.resolvedAt ?? undefined, details: { locally: true } }]
           : []),
       );
       return drift;
     });
+  }
+
+  /**
+   * The agent says a drifted object matches git again. Its open drift closes: `superseded` when the
+   * object now matches another revision than the one it drifted from, `healed` when Capstan's apply
+   * put it back, `reverted` when someone else did.
+   */
+  async resolve(cluster: ClusterEntity, report: DriftResolved): Promise<void> {
+    if (!report.object) return;
+    const drift = await this.dataSource.getRepository(DriftEntity).findOne({
+      where: { clusterId: cluster.id, application: { name: report.application }, subject: subjectOf(report.object), status: In(openDriftStatuses) },
+      relations: { application: true },
+    });
+    if (!drift) return;
+    const superseded = drift.revisionId !== null && report.revision !== '' && report.revision !== drift.revisionId;
+    const resolution: DriftResolution = superseded ? 'superseded' : report.restoredBy === capstanFieldManager ? 'healed' : 'reverted';
+    await this.dataSource.transaction((manager) => this.close(manager, drift, resolution, report.restoredBy || null, agentTime(report.resolvedAtUnixMs)));
+  }
+
+  /**
+   * Decides an open drift again under the heal policy now in force: `approve` holds it, `alert`
+   * only reports it, `auto` heals it — true when a heal must be instructed now (it is marked so).
+   */
+  async decide(drift: DriftEntity, policy: HealPolicy): Promise<boolean> {
+    if (policy === 'auto') {
+      if (drift.status === 'healing') return false;
+      await this.markInstructed(drift, 'auto');
+      return true;
+    }
+    // A heal already instructed runs its course; what waits takes the new policy's status.
+    if (drift.status !== 'healing' && drift.status !== statusByPolicy[policy]) {
+      await this.dataSource.getRepository(DriftEntity).update({ id: drift.id, status: drift.status }, { status: statusByPolicy[policy] });
+    }
+    return false;
   }
 
   /** The hub told the agent to heal the drift: at once under auto, or once someone approved it. */
@@ -55,27 +98,29 @@ export class DriftService {
     await this.dataSource.transaction(async (manager) => {
       const instructedAt = new Date();
       await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healing', instructedAt });
+      Object.assign(drift, { status: 'healing', instructedAt });
       await this.events.record(manager, { type: 'heal.instructed', clusterId: drift.clusterId, applicationId: drift.applicationId, driftId: drift.id, subject: drift.subject, occurredAt: instructedAt, details: { how } });
     });
   }
 
-  /** An agent finished a heal instruction (whose id is the drift's). */
+  /** An agent finished a heal instruction (whose id is the drift's): a success resolves the drift as healed, unless it already was. */
   async healed(cluster: ClusterEntity, instructionId: string, error: string): Promise<void> {
     const drift = isUUID(instructionId) ? await this.dataSource.getRepository(DriftEntity).findOneBy({ id: instructionId, clusterId: cluster.id }) : null;
+    if (!drift) return;
     // A heal reported twice (its instruction was resent) is recorded once.
-    if (!drift || drift.status === 'healed') return;
+    if (drift.status === 'resolved' && (await this.dataSource.getRepository(FleetEventEntity).existsBy({ driftId: drift.id, type: 'heal.succeeded' }))) return;
     await this.dataSource.transaction(async (manager) => {
-      const healedAt = new Date();
-      if (!error) await manager.getRepository(DriftEntity).update({ id: drift.id }, { status: 'healed', healedAt });
+      const finishedAt = new Date();
       await this.events.record(manager, {
         type: error ? 'heal.failed' : 'heal.succeeded',
         clusterId: cluster.id,
         applicationId: drift.applicationId,
         driftId: drift.id,
         subject: drift.subject,
-        occurredAt: healedAt,
+        occurredAt: finishedAt,
         details: error ? { error } : {},
       });
+      if (!error) await this.close(manager, drift, 'healed', capstanFieldManager, finishedAt);
     });
   }
 
@@ -87,10 +132,10 @@ export class DriftService {
 
   /** Open drifts of a cluster, newest first. */
   openDrifts(clusterId: string): Promise<DriftEntity[]> {
-    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: In(openStatuses) }, relations: { application: true }, order: { detectedAt: 'DESC' } });
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: In(openDriftStatuses) }, relations: { application: true }, order: { detectedAt: 'DESC' } });
   }
 
-  /** Every drift of a cluster, healed or not, newest first: the drift → instruction → healed cycle with its timings. */
+  /** Every drift of a cluster, open or resolved, newest first: the drift → instruction → resolution cycle with its timings. */
   history(clusterId: string, limit: number): Promise<DriftEntity[]> {
     return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId }, relations: { application: true }, order: { detectedAt: 'DESC' }, take: limit });
   }
@@ -100,8 +145,15 @@ export class DriftService {
     return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: 'healing', instructedAt: Not(IsNull()) }, relations: { application: true }, order: { instructedAt: 'ASC' } });
   }
 
-  /** Drifts of a cluster's application held for approval. */
-  held(clusterId: string, applicationName: string): Promise<DriftEntity[]> {
-    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: 'held', application: { name: applicationName } }, relations: { application: true } });
+  /** Drifts of a cluster's application that someone may approve healing: held, or only alerted. */
+  approvable(clusterId: string, applicationName: string): Promise<DriftEntity[]> {
+    return this.dataSource.getRepository(DriftEntity).find({ where: { clusterId, status: In(['held', 'alerted']), application: { name: applicationName } }, relations: { application: true } });
+  }
+
+  private async close(manager: EntityManager, drift: DriftEntity, resolution: DriftResolution, restoredBy: string | null, resolvedAt: Date): Promise<void> {
+    const { affected } = await manager.getRepository(DriftEntity).update({ id: drift.id, status: In(openDriftStatuses) }, { status: 'resolved', resolution, restoredBy, resolvedAt });
+    // Closed once, however many messages say so.
+    if (!affected) return;
+    await this.events.record(manager, { type: 'drift.resolved', clusterId: drift.clusterId, applicationId: drift.applicationId, driftId: drift.id, subject: drift.subject, occurredAt: resolvedAt, details: { resolution, restoredBy } });
   }
 }

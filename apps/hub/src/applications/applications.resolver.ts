@@ -1,9 +1,14 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { AccessScope } from '../auth/access-policy';
+import { AccessPolicyService } from '../auth/access-policy.service';
+import { Access, CurrentScope } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
+import { StringMapScalar } from '../common/string-map.scalar';
 import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionDto, RevisionsArgs, UpdateApplicationInput } from './application.dto';
+import { DesiredStatesService } from '../desired-states/desired-states.service';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { SourceSyncService } from '../sources/source-sync.service';
 import { ApplicationsService, toApplicationDto } from './applications.service';
@@ -14,6 +19,7 @@ export class ApplicationsResolver {
     private readonly applicationsService: ApplicationsService,
     private readonly sync: SourceSyncService,
     private readonly events: DesiredStateEvents,
+    private readonly desiredStates: DesiredStatesService,
   ) {}
 
   @Query(() => ApplicationConnection, { complexity: connectionComplexity })
@@ -43,6 +49,7 @@ export class ApplicationsResolver {
 
   @Mutation(() => ApplicationDto)
   @RequiredRole('operator')
+  @Access.newApplication('input.name', 'input.targets')
   async createApplication(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
     const application = await this.applicationsService.create(principal, input, reason);
     // Render the new application at its source's current commit without waiting for the next one.
@@ -52,18 +59,31 @@ export class ApplicationsResolver {
 
   @Mutation(() => ApplicationDto)
   @RequiredRole('operator')
+  @Access.application('input.name', 'input.targets')
   async updateApplication(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
     const application = await this.applicationsService.update(principal, name, changes, reason);
     // Policies and ignore rules travel with the desired state: tell the clusters running it. Its targets decide which clusters those are.
-    const revision = await this.applicationsService.currentRevision(application);
-    this.events.changed(Object.keys(revision?.clusterDigests ?? {}));
+    this.events.changed(await this.desiredStates.clustersRunning(application.id));
     this.events.placementChanged();
     return application;
   }
 
   @Mutation(() => ApplicationDto, { description: 'Deletes an application and its revisions; returns what it was' })
   @RequiredRole('operator')
+  @Access.application('name')
   deleteApplication(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
     return this.applicationsService.delete(principal, name, reason);
+  }
+}
+
+@Resolver(() => RevisionDto)
+export class RevisionFieldsResolver {
+  constructor(private readonly policy: AccessPolicyService) {}
+
+  @ResolveField(() => StringMapScalar, { description: 'Cluster name → digest of the bundle rendered for it (of the clusters the caller may see)' })
+  async clusterDigests(@Parent() revision: RevisionDto, @CurrentScope() scope: AccessScope): Promise<Record<string, string>> {
+    if (!scope.restricted) return revision.clusterDigests;
+    const visible = await this.policy.visibleClusterNames(scope);
+    return Object.fromEntries(Object.entries(revision.clusterDigests).filter(([cluster]) => visible.has(cluster)));
   }
 }

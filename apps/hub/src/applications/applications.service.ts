@@ -83,7 +83,6 @@ export class ApplicationsService {
   }
 
   async create(principal: Principal, input: ApplicationFields & { name: string; source: string; basePath: string }, reason?: string): Promise<ApplicationDto> {
-    principal.assertMayChangeGroups(targetGroups(input.targets), `application "${input.name}"`);
     return this.audit.change(principal, { action: 'application.create', targetType: 'Application', targetName: input.name, reason }, async (manager) => {
       const repository = manager.getRepository(ApplicationEntity);
       if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`application "${input.name}" already exists`);
@@ -108,8 +107,6 @@ export class ApplicationsService {
     return this.audit.change(principal, { action: 'application.update', targetType: 'Application', targetName: name, reason }, async (manager) => {
       const application = await this.get(name, manager);
       const current = toApplicationDto(application);
-      principal.assertMayChangeGroups(targetGroups(current.targets), `application "${name}"`);
-      if (changes.targets) principal.assertMayChangeGroups(targetGroups(changes.targets), `application "${name}"`);
       const { source, targets, ignoreRules, ...fields } = changes;
       if (ignoreRules !== undefined) Object.assign(fields, { ignoreRules: ignoreRules.map(definedIgnoreRule) });
       const { before, after } = applyChanges(current, { ...fields, source, targets: targets?.map(normaliseTarget) });
@@ -128,7 +125,6 @@ export class ApplicationsService {
   async delete(principal: Principal, name: string, reason?: string): Promise<ApplicationDto> {
     return this.audit.change(principal, { action: 'application.delete', targetType: 'Application', targetName: name, reason }, async (manager) => {
       const application = toApplicationDto(await this.get(name, manager));
-      principal.assertMayChangeGroups(targetGroups(application.targets), `application "${name}"`);
       await manager.getRepository(ApplicationEntity).delete({ id: application.id });
       return { result: application, summary: { source: application.source, targets: application.targets } };
     });

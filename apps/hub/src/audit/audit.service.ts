@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEntryEntity, violatedForeignKey, violatedUniqueConstraint } from '@capstan/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AccessScope } from '../auth/access-policy';
 import type { Principal } from '../auth/principal';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
@@ -58,8 +59,18 @@ export class AuditService {
     }
   }
 
-  list(filter: AuditFilter, page: PageArgs) {
+  /** Entries newest first; for a caller limited to cluster groups, those about its clusters and groups, and its own. */
+  list(filter: AuditFilter, page: PageArgs, scope: AccessScope) {
     const query = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('entry').where('TRUE');
+    if (scope.groupNames !== null) {
+      const inScope = scope.clusterCondition('scoped');
+      query.andWhere(
+        `(entry.actor = :scopeActor
+          OR (entry.target_type = 'ClusterGroup' AND entry.target_name = ANY(:scopeGroups))
+          OR (entry.target_type = 'Cluster' AND entry.target_name IN (SELECT scoped.name FROM clusters scoped WHERE ${inScope.sql})))`,
+        { ...inScope.parameters, scopeActor: scope.actor, scopeGroups: [...scope.groupNames] },
+      );
+    }
     if (filter.actor) query.andWhere('entry.actor = :actor', { actor: filter.actor });
     if (filter.action) query.andWhere('entry.action = :action', { action: filter.action });
     if (filter.targetType) query.andWhere('entry.target_type = :targetType', { targetType: filter.targetType });

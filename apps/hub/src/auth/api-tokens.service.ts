@@ -65,10 +65,6 @@ export class ApiTokensService {
     reason?: string,
   ): Promise<{ token: ApiTokenEntity; secret: string }> {
     const groupScope = input.groupScope ?? null;
-    if (principal.groupScope !== null) {
-      if (groupScope === null) throw CapstanException.permissionDenied(`${principal.actor} is scoped to cluster groups and may only create tokens within that scope`);
-      principal.assertMayChangeGroups(groupScope, `tokens for groups ${groupScope.join(', ')}`);
-    }
     if (!principal.hasRole(input.role)) throw CapstanException.permissionDenied(`${principal.actor} may not create a token with more power than its own`);
     const secret = generateTokenSecret();
     const token = await this.audit.change(principal, { action: 'token.create', targetType: 'ApiToken', targetName: input.name, reason }, async (manager) => {
@@ -85,7 +81,6 @@ export class ApiTokensService {
       const repository = manager.getRepository(ApiTokenEntity);
       const token = await repository.findOneBy({ name, revokedAt: IsNull() });
       if (!token) throw CapstanException.notFound('active API token', name);
-      if (principal.groupScope !== null) principal.assertMayChangeGroups(token.groupScope ?? [], `token "${name}"`);
       token.revokedAt = new Date();
       await repository.save(token);
       return { result: token, summary: { role: token.role } };

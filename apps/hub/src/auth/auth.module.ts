@@ -1,12 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AccessPolicyService } from './access-policy.service';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthGuard } from './auth.guard';
 import { AuthResolver } from './auth.resolver';
 
-/** Bearer API tokens: authentication for every GraphQL operation, roles, and token management. */
+/** Bearer API tokens: authentication for every GraphQL operation, roles, group scopes, and token management. */
+@Global()
 @Module({
-  providers: [ApiTokensService, AuthResolver, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiTokensService],
+  providers: [ApiTokensService, AccessPolicyService, AuthResolver, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiTokensService, AccessPolicyService],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { ApiTokenConnection, ApiTokenDto, CreateApiTokenInput, CreatedApiToken } from './api-token.dto';
+import { Access } from './access.decorator';
 import { ApiTokensService } from './api-tokens.service';
 import { CurrentPrincipal } from './current-principal.decorator';
 import type { Principal } from './principal';
@@ -23,12 +24,14 @@ export class AuthResolver {
 
   @Mutation(() => CreatedApiToken)
   @RequiredRole('admin')
+  @Access.newToken('input.name', 'input.groupScope')
   createApiToken(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApiTokenInput, @Args('reason', { nullable: true }) reason?: string) {
     return this.tokensService.create(principal, input, reason);
   }
 
   @Mutation(() => ApiTokenDto)
   @RequiredRole('admin')
+  @Access.token('name')
   revokeApiToken(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
     return this.tokensService.revoke(principal, name, reason);
   }

@@ -1,10 +1,13 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
+import type { AccessScope } from './access-policy';
 import type { Principal } from './principal';
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
+  /** What the principal may see and change, worked out by the auth guard. */
+  accessScope?: AccessScope;
 }
 
 /** The principal the auth guard attached to the request. */

@@ -1,8 +1,18 @@
-import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsOptional } from 'class-validator';
 import { ConnectionType, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import { IsLabelMap, IsLabelSelector, IsResourceName } from '../common/validators';
+
+export enum ClusterState {
+  Pending = 'Pending',
+  Connected = 'Connected',
+  Disconnected = 'Disconnected',
+}
+registerEnumType(ClusterState, {
+  name: 'ClusterState',
+  description: 'Pending: registered, its agent has not connected yet; Connected: heard from lately; Disconnected: not heard from lately',
+});
 
 @ObjectType('Cluster', { description: 'A registered Kubernetes cluster' })
 export class ClusterDto {

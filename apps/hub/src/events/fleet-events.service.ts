@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FleetEventEntity, type FleetEventType } from '@capstan/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AccessScope } from '../auth/access-policy';
 import { type PageArgs, paginate } from '../common/pagination';
 import type { FleetEventDto } from './fleet-event.dto';
 
@@ -46,13 +47,15 @@ export class FleetEventsService {
     );
   }
 
-  list(filter: FleetEventFilter, page: PageArgs) {
+  /** Events on the clusters in `scope`, newest first. */
+  list(filter: FleetEventFilter, page: PageArgs, scope: AccessScope) {
+    const inScope = scope.clusterCondition('cluster');
     const query = this.dataSource
       .getRepository(FleetEventEntity)
       .createQueryBuilder('event')
       .innerJoinAndSelect('event.cluster', 'cluster')
       .leftJoinAndSelect('event.application', 'application')
-      .where('TRUE');
+      .where(inScope.sql, inScope.parameters);
     if (filter.cluster) query.andWhere('cluster.name = :cluster', { cluster: filter.cluster });
     if (filter.application) query.andWhere('application.name = :application', { application: filter.application });
     if (filter.type) query.andWhere('event.type = :type', { type: filter.type });

@@ -1,5 +1,7 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { ClusterGroupEntity } from '@capstan/persistence';
+import type { AccessScope } from '../auth/access-policy';
+import { Access, CurrentScope } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
@@ -17,27 +19,29 @@ export class GroupsResolver {
   ) {}
 
   @Query(() => ClusterGroupConnection, { complexity: connectionComplexity })
-  clusterGroups(@Args() page: PageArgs) {
-    return this.groupsService.list(page);
+  clusterGroups(@CurrentScope() scope: AccessScope, @Args() page: PageArgs) {
+    return this.groupsService.list(page, scope);
   }
 
   @Query(() => ClusterGroupDto)
+  @Access.group('name')
   clusterGroup(@Args('name') name: string) {
     return this.groupsService.get(name);
   }
 
-  @Query(() => ClusterConnection, { description: 'Preview: the clusters a group with this selector and these members would hold', complexity: connectionComplexity })
-  matchingClusters(@Args() { selector, members, ...page }: MatchingClustersArgs) {
-    return this.groupsService.matchingClusters({ selector: selector ?? null, members: members ?? [] }, page);
+  @Query(() => ClusterConnection, { description: 'Preview: the clusters a group with this selector and these members would hold (of those the caller may see)', complexity: connectionComplexity })
+  matchingClusters(@CurrentScope() scope: AccessScope, @Args() { selector, members, ...page }: MatchingClustersArgs) {
+    return this.groupsService.matchingClusters({ selector: selector ?? null, members: members ?? [] }, page, scope);
   }
 
   @ResolveField(() => ClusterConnection, { description: 'The clusters in this group now', complexity: connectionComplexity })
-  clusters(@Parent() group: ClusterGroupEntity, @Args() page: PageArgs) {
-    return this.groupsService.matchingClusters(group, page);
+  clusters(@Parent() group: ClusterGroupEntity, @CurrentScope() scope: AccessScope, @Args() page: PageArgs) {
+    return this.groupsService.matchingClusters(group, page, scope);
   }
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
+  @Access.group('input.name', 'input')
   async createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
     const group = await this.groupsService.create(principal, { name, ...fields }, reason);
     this.events.placementChanged();
@@ -46,6 +50,7 @@ export class GroupsResolver {
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
+  @Access.group('input.name', 'input')
   async updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
     const group = await this.groupsService.update(principal, name, changes, reason);
     // A group's heal policy and ignore rules travel with its clusters' desired state; its selector, members and variables decide what they run.
@@ -56,6 +61,7 @@ export class GroupsResolver {
 
   @Mutation(() => ClusterGroupDto, { description: 'Deletes a group no application targets; returns what it was' })
   @RequiredRole('operator')
+  @Access.group('name')
   deleteClusterGroup(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
     return this.groupsService.delete(principal, name, reason);
   }

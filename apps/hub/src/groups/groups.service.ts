@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { parseLabelSelector } from '@capstan/manifest';
-import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity, labelSelectorCondition } from '@capstan/persistence';
+import { ApplicationTargetEntity, ClusterEntity, ClusterGroupEntity } from '@capstan/persistence';
 import { type HealPolicy, type IgnoreRule } from '@capstan/vocabulary';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import type { AccessScope } from '../auth/access-policy';
 import type { Principal } from '../auth/principal';
 import { applyChanges } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { definedIgnoreRule } from '../common/ignore-rule.dto';
 import { type PageArgs, paginate } from '../common/pagination';
-import { type GroupMembership, groupContainsCluster } from './group-membership';
+import { type GroupMembership, membershipCondition } from './group-membership';
 
 export interface GroupFields {
   description?: string;
@@ -33,22 +33,23 @@ export class GroupsService {
     return group;
   }
 
-  list(page: PageArgs) {
+  /** The groups in `scope`. */
+  list(page: PageArgs, scope: AccessScope) {
     const query = this.dataSource.getRepository(ClusterGroupEntity).createQueryBuilder('grp');
+    if (scope.groupNames !== null) query.where('grp.name = ANY(:scopeGroups)', { scopeGroups: [...scope.groupNames] });
     return paginate(query, page, { column: 'grp.name', direction: 'ASC', key: (group) => group.name }, (group) => group);
   }
 
   /** Clusters a group with this selector and these members would hold, evaluated in the database. */
   matchingClustersQuery(membership: GroupMembership, manager: EntityManager = this.dataSource.manager): SelectQueryBuilder<ClusterEntity> {
-    const query = manager.getRepository(ClusterEntity).createQueryBuilder('cluster');
-    const bySelector = membership.selector === null ? null : labelSelectorCondition('cluster.labels', parseLabelSelector(membership.selector));
-    const byName = membership.members.length > 0 ? 'cluster.name = ANY(:members)' : null;
-    const conditions = [bySelector?.sql, byName].filter((condition): condition is string => condition !== null && condition !== undefined);
-    return query.where(conditions.length ? `(${conditions.join(' OR ')})` : 'FALSE', { ...bySelector?.parameters, members: [...membership.members] });
+    const condition = membershipCondition([membership], 'cluster', 'membership');
+    return manager.getRepository(ClusterEntity).createQueryBuilder('cluster').where(condition.sql, condition.parameters);
   }
 
-  matchingClusters(membership: GroupMembership, page: PageArgs) {
-    return paginate(this.matchingClustersQuery(membership), page, { column: 'cluster.name', direction: 'ASC', key: (cluster) => cluster.name }, (cluster) => cluster);
+  /** The clusters a group with this membership holds, of those in `scope`. */
+  matchingClusters(membership: GroupMembership, page: PageArgs, scope: AccessScope) {
+    const inScope = scope.clusterCondition('cluster');
+    return paginate(this.matchingClustersQuery(membership).andWhere(inScope.sql, inScope.parameters), page, { column: 'cluster.name', direction: 'ASC', key: (cluster) => cluster.name }, (cluster) => cluster);
   }
 
   /** Every group, by name. */
@@ -56,13 +57,7 @@ export class GroupsService {
     return manager.getRepository(ClusterGroupEntity).find({ order: { name: 'ASC' } });
   }
 
-  /** Names of the groups a cluster with these labels belongs to. */
-  async groupNamesOf(cluster: { name: string; labels: Record<string, string> }, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    return (await this.all(manager)).filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name);
-  }
-
   async create(principal: Principal, input: GroupFields & { name: string }, reason?: string): Promise<ClusterGroupEntity> {
-    principal.assertMayChangeGroups([input.name], `cluster group "${input.name}"`);
     return this.audit.change(principal, { action: 'group.create', targetType: 'ClusterGroup', targetName: input.name, reason }, async (manager) => {
       const repository = manager.getRepository(ClusterGroupEntity);
       if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`cluster group "${input.name}" already exists`);
@@ -82,7 +77,6 @@ export class GroupsService {
   }
 
   async update(principal: Principal, name: string, changes: GroupFields, reason?: string): Promise<ClusterGroupEntity> {
-    principal.assertMayChangeGroups([name], `cluster group "${name}"`);
     return this.audit.change(principal, { action: 'group.update', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
       const group = await this.get(name, manager);
       const { before, after } = applyChanges(group, { ...changes, ignoreRules: changes.ignoreRules?.map(definedIgnoreRule) });
@@ -92,7 +86,6 @@ export class GroupsService {
   }
 
   async delete(principal: Principal, name: string, reason?: string): Promise<ClusterGroupEntity> {
-    principal.assertMayChangeGroups([name], `cluster group "${name}"`);
     return this.audit.change(principal, { action: 'group.delete', targetType: 'ClusterGroup', targetName: name, reason }, async (manager) => {
       const group = await this.get(name, manager);
       const targets = await manager.getRepository(ApplicationTargetEntity).find({ where: { groupId: group.id }, relations: { application: true } });

@@ -16,6 +16,9 @@ export interface RenderedApplication {
   bundles: Map<string, JsonObject[]>;
 }
 
+/** A cluster is in two groups that both target the application: a matter of placement, which may change without a commit. */
+export class PlacementConflictError extends Error {}
+
 /** Where a target's manifests are in the repository: its overlay, or the application's base without one. */
 function targetDirectory(source: SourceEntity, application: ApplicationEntity, target: ApplicationTargetEntity): string {
   return posix.join(source.path || '.', target.overlayPath || application.basePath);
@@ -44,7 +47,7 @@ export class ApplicationRenderer {
       const vars = { ...group.variables, ...target.variables };
       for (const cluster of await this.groups.matchingClustersQuery(group).getMany()) {
         if (targetOf[cluster.name]) {
-          throw new Error(`cluster ${cluster.name} is in groups ${targetOf[cluster.name]} and ${group.name}, which both target application ${application.name}: it can run only one`);
+          throw new PlacementConflictError(`cluster ${cluster.name} is in groups ${targetOf[cluster.name]} and ${group.name}, which both target application ${application.name}: it can run only one`);
         }
         targetOf[cluster.name] = group.name;
         const bundle = renderForCluster(template, { name: cluster.name, labels: cluster.labels, vars });

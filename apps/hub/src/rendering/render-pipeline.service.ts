@@ -3,19 +3,9 @@ import { ApplicationEntity, RenderedBundleEntity, RevisionEntity, type SourceEnt
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AuditService } from '../audit/audit.service';
+import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import type { CommitInfo } from '../sources/git/git-mirror';
-import { ApplicationRenderer, type RenderedApplication } from './application-renderer';
-import { DesiredStateEvents } from './desired-state-events';
-
-/** Clusters whose bundle differs between two placements, including those gained or lost. */
-function changedClusters(before: Record<string, string>, after: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((cluster) => before[cluster] !== after[cluster]);
-}
-
-/** Clusters placed in `before` and not in `after`. */
-function lostClusters(before: Record<string, string>, after: Record<string, string>): string[] {
-  return Object.keys(before).filter((cluster) => !(cluster in after));
-}
+import { ApplicationRenderer, PlacementConflictError, type RenderedApplication } from './application-renderer';
 
 /** What rendering one commit did: whether any revision was new, and the errors of those that failed. */
 export interface CommitRenderResult {
@@ -23,10 +13,12 @@ export interface CommitRenderResult {
   error: string | null;
 }
 
+type RenderOutcome = { ok: true; result: RenderedApplication } | { ok: false; error: string; onPlacement: boolean };
+
 /**
  * Turns a commit into revisions: for every application of the source, renders each targeted
- * cluster, stores the bundles by digest and records the revision. A render error fails that
- * application's revision and leaves its previous revision in force.
+ * cluster, stores the bundles by digest, records the revision and sets it as what those clusters
+ * should run. A render error fails that application's revision and leaves what clusters run alone.
  */
 @Injectable()
 export class RenderPipelineService {
@@ -36,7 +28,7 @@ export class RenderPipelineService {
     private readonly dataSource: DataSource,
     private readonly renderer: ApplicationRenderer,
     private readonly audit: AuditService,
-    private readonly events: DesiredStateEvents,
+    private readonly desiredStates: DesiredStatesService,
   ) {}
 
   async renderCommit(source: SourceEntity, commit: CommitInfo, tree: string): Promise<CommitRenderResult> {
@@ -48,14 +40,11 @@ export class RenderPipelineService {
       if (exists) continue;
       created = true;
       const rendered = await this.tryRender(application, source, tree);
-      const previous = application.currentRevisionId ? await this.dataSource.getRepository(RevisionEntity).findOneBy({ id: application.currentRevisionId }) : null;
-      await this.dataSource.transaction(async (manager) => {
-        if (!rendered.ok) return this.recordFailed(manager, application, commit, rendered.error);
-        await this.recordRendered(manager, application, commit, rendered.result);
-        await this.forgetStatuses(manager, application, lostClusters(previous?.clusterDigests ?? {}, rendered.result.clusterDigests));
+      await this.desiredStates.change('system', async (writer) => {
+        if (!rendered.ok) return this.recordFailed(writer.manager, application, commit, rendered);
+        const revision = await this.recordRendered(writer.manager, application, this.commitFields(application, commit), rendered.result);
+        await this.runEverywhere(writer, application, revision, rendered.result);
       });
-      // Every cluster of the new revision runs it now, and those that lost the application must hear of it too.
-      if (rendered.ok) this.events.changed([...new Set([...Object.keys(previous?.clusterDigests ?? {}), ...Object.keys(rendered.result.clusterDigests)])]);
       if (!rendered.ok) {
         errors.push(`application ${application.name}: ${rendered.error}`);
         this.logger.warn(`commit ${commit.sha} of source ${source.name} failed to render for application ${application.name}: ${rendered.error}`);
@@ -65,53 +54,68 @@ export class RenderPipelineService {
   }
 
   /**
-   * Renders the application's revision in force again, at its commit, for the clusters its
-   * targets reach now: a cluster that joined a targeted group gets the application, one that left
-   * loses it. Returns the clusters whose desired state changed (already announced). A render error
-   * leaves the revision's placement as it was.
+   * The revision placement concerns: the newest, when it failed only on placement (it may render
+   * now), else the one in force. Null when there is neither.
    */
-  async placeAgain(application: ApplicationEntity, source: SourceEntity, tree: string): Promise<string[]> {
-    const revision = application.currentRevisionId ? await this.dataSource.getRepository(RevisionEntity).findOneBy({ id: application.currentRevisionId }) : null;
-    if (!revision) return [];
+  async revisionToPlace(application: ApplicationEntity): Promise<RevisionEntity | null> {
+    const newest = await this.dataSource.getRepository(RevisionEntity).findOne({ where: { applicationId: application.id }, order: { sequence: 'DESC' } });
+    if (newest?.failedOnPlacement) return newest;
+    return application.currentRevisionId ? this.dataSource.getRepository(RevisionEntity).findOneBy({ id: application.currentRevisionId }) : null;
+  }
+
+  /**
+   * Renders `revision` (from {@link revisionToPlace}) again at its commit for the clusters the
+   * application's targets reach now. A revision in force: a cluster that joined a targeted group
+   * gets it, one that left loses the application, one whose variables changed gets its new bundle;
+   * clusters set to another revision (say by a rollback) keep it. A revision that failed on
+   * placement and renders now becomes the revision in force everywhere. Returns the clusters whose
+   * desired state changed (announced once written). A render error changes nothing.
+   */
+  async placeAgain(application: ApplicationEntity, source: SourceEntity, revision: RevisionEntity, tree: string): Promise<string[]> {
     const rendered = await this.tryRender(application, source, tree);
     if (!rendered.ok) {
-      this.logger.warn(`application ${application.name} could not be placed again at commit ${revision.commitSha}: ${rendered.error}`);
+      if (!revision.failedOnPlacement) this.logger.warn(`application ${application.name} could not be placed again at commit ${revision.commitSha}: ${rendered.error}`);
       return [];
     }
-    const changed = changedClusters(revision.clusterDigests, rendered.result.clusterDigests);
-    if (changed.length === 0) return [];
-    await this.dataSource.transaction(async (manager) => {
-      await this.storeBundles(manager, rendered.result);
-      await manager.getRepository(RevisionEntity).update({ id: revision.id }, { clusterDigests: rendered.result.clusterDigests });
-      const left = lostClusters(revision.clusterDigests, rendered.result.clusterDigests);
-      await this.forgetStatuses(manager, application, left);
-      await this.audit.record(manager, {
+    if (revision.status === 'failed') {
+      return this.desiredStates.change('system', async (writer) => {
+        const mended = await this.recordRendered(writer.manager, application, revision, rendered.result);
+        await this.runEverywhere(writer, application, mended, rendered.result);
+        return [...writer.changedClusters];
+      });
+    }
+    const placements = await this.desiredStates.placements(application.id);
+    const digests = rendered.result.clusterDigests;
+    const joined = Object.keys(digests).filter((cluster) => !placements.has(cluster));
+    const moved = Object.keys(digests).filter((cluster) => placements.get(cluster)?.revisionId === revision.id && placements.get(cluster)?.bundleDigest !== digests[cluster]);
+    const left = [...placements.keys()].filter((cluster) => !(cluster in digests));
+    if (joined.length + moved.length + left.length === 0) return [];
+    return this.desiredStates.change('system', async (writer) => {
+      await this.storeBundles(writer.manager, rendered.result);
+      await writer.assign(application, revision, Object.fromEntries([...joined, ...moved].map((cluster) => [cluster, digests[cluster]])), 'placement');
+      await writer.withdraw(application, left);
+      await this.audit.record(writer.manager, {
         actor: 'system',
         action: 'revision.place',
         targetType: 'Application',
         targetName: application.name,
-        summary: { commit: revision.commitSha, joined: lostClusters(rendered.result.clusterDigests, revision.clusterDigests), left },
+        summary: { commit: revision.commitSha, joined, left, rerendered: moved },
       });
+      return [...writer.changedClusters];
     });
-    this.events.changed(changed);
-    return changed;
   }
 
-  /** What agents reported of an application on clusters that no longer run it is history, not status. */
-  private async forgetStatuses(manager: EntityManager, application: ApplicationEntity, clusters: readonly string[]): Promise<void> {
-    if (clusters.length === 0) return;
-    for (const table of ['cluster_application_statuses', 'resource_statuses']) {
-      await manager.query(`DELETE FROM ${table} AS status USING clusters AS cluster WHERE status.cluster_id = cluster.id AND status.application_id = $1 AND cluster.name = ANY($2::text[])`, [
-        application.id,
-        clusters,
-      ]);
-    }
+  /** Every cluster the revision was rendered for runs it; those it no longer reaches lose the application. */
+  private async runEverywhere(writer: DesiredStateWriter, application: ApplicationEntity, revision: RevisionEntity, rendered: RenderedApplication): Promise<void> {
+    await writer.assign(application, revision, rendered.clusterDigests, 'revision');
+    const placements = await this.desiredStates.placements(application.id, writer.manager);
+    await writer.withdraw(application, [...placements.keys()].filter((cluster) => !(cluster in rendered.clusterDigests)));
   }
 
-  private tryRender(application: ApplicationEntity, source: SourceEntity, tree: string) {
+  private tryRender(application: ApplicationEntity, source: SourceEntity, tree: string): Promise<RenderOutcome> {
     return this.renderer.render(application, source, tree).then(
       (result) => ({ ok: true as const, result }),
-      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error), onPlacement: error instanceof PlacementConflictError }),
     );
   }
 
@@ -125,26 +129,27 @@ export class RenderPipelineService {
     return bundles.length;
   }
 
-  private async recordRendered(manager: EntityManager, application: ApplicationEntity, commit: CommitInfo, rendered: RenderedApplication): Promise<void> {
+  /** Records the revision as rendered (a new one, or a failed one mended) and in force. */
+  private async recordRendered(manager: EntityManager, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication): Promise<RevisionEntity> {
     const bundles = await this.storeBundles(manager, rendered);
-    const revision = await manager.getRepository(RevisionEntity).save(
-      manager.getRepository(RevisionEntity).create({ ...this.commitFields(application, commit), status: 'rendered', error: null, clusterDigests: rendered.clusterDigests }),
-    );
+    const revisions = manager.getRepository(RevisionEntity);
+    const revision = await revisions.save(revisions.create({ ...fields, status: 'rendered', error: null, failedOnPlacement: false, clusterDigests: rendered.clusterDigests }));
     await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: revision.id });
     await this.audit.record(manager, {
       actor: 'system',
       action: 'revision.render',
       targetType: 'Application',
       targetName: application.name,
-      summary: { commit: commit.sha, clusters: Object.keys(rendered.clusterDigests).length, bundles },
+      summary: { commit: revision.commitSha, clusters: Object.keys(rendered.clusterDigests).length, bundles },
     });
+    return revision;
   }
 
-  private async recordFailed(manager: EntityManager, application: ApplicationEntity, commit: CommitInfo, error: string): Promise<void> {
+  private async recordFailed(manager: EntityManager, application: ApplicationEntity, commit: CommitInfo, failure: { error: string; onPlacement: boolean }): Promise<void> {
     await manager.getRepository(RevisionEntity).save(
-      manager.getRepository(RevisionEntity).create({ ...this.commitFields(application, commit), status: 'failed', error, clusterDigests: {} }),
+      manager.getRepository(RevisionEntity).create({ ...this.commitFields(application, commit), status: 'failed', error: failure.error, failedOnPlacement: failure.onPlacement, clusterDigests: {} }),
     );
-    await this.audit.record(manager, { actor: 'system', action: 'revision.fail', targetType: 'Application', targetName: application.name, summary: { commit: commit.sha, error } });
+    await this.audit.record(manager, { actor: 'system', action: 'revision.fail', targetType: 'Application', targetName: application.name, summary: { commit: commit.sha, error: failure.error } });
   }
 
   private commitFields(application: ApplicationEntity, commit: CommitInfo) {

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DesiredStatesModule } from '../desired-states/desired-states.module';
 import { GroupsModule } from '../groups/groups.module';
 import { ApplicationRenderer } from './application-renderer';
 import { RenderPipelineService } from './render-pipeline.service';
 
 /** From a commit to revisions: rendering per target and cluster, bundles by digest. */
-@Module({ imports: [GroupsModule], providers: [ApplicationRenderer, RenderPipelineService], exports: [ApplicationRenderer, RenderPipelineService] })
+@Module({ imports: [GroupsModule, DesiredStatesModule], providers: [ApplicationRenderer, RenderPipelineService], exports: [ApplicationRenderer, RenderPipelineService] })
 export class RenderingModule {}

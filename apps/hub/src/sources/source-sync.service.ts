@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApplicationEntity, type Database, type SessionLock, SourceEntity } from '@capstan/persistence';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DATABASE } from '../database/database.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { RenderPipelineService } from '../rendering/render-pipeline.service';
@@ -96,16 +96,16 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async placeAll(): Promise<void> {
-    const applications = await this.dataSource.getRepository(ApplicationEntity).find({ where: { currentRevisionId: Not(IsNull()) }, relations: { source: true }, order: { name: 'ASC' } });
+    const applications = await this.dataSource.getRepository(ApplicationEntity).find({ relations: { source: true }, order: { name: 'ASC' } });
     for (const { id, name, source } of applications) {
       if (!source) continue;
       await this.inLane(source.name, async () => {
         // Read again inside the lane: a sync that ran meanwhile may have moved the revision in force.
-        const application = await this.dataSource.getRepository(ApplicationEntity).findOne({ where: { id }, relations: { targets: { group: true }, currentRevision: true } });
-        const commit = application?.currentRevision?.commitSha;
-        if (!application || !commit) return;
-        const tree = await this.mirror.checkout(source.id, this.sources.remote(source), commit);
-        await this.pipeline.placeAgain(application, source, tree);
+        const application = await this.dataSource.getRepository(ApplicationEntity).findOne({ where: { id }, relations: { targets: { group: true } } });
+        const revision = application && (await this.pipeline.revisionToPlace(application));
+        if (!application || !revision) return;
+        const tree = await this.mirror.checkout(source.id, this.sources.remote(source), revision.commitSha);
+        await this.pipeline.placeAgain(application, source, revision, tree);
       }).catch((error: Error) => this.logger.warn(`application ${name} could not be placed again: ${error.message}`));
     }
   }

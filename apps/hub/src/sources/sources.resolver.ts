@@ -1,5 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuditService } from '../audit/audit.service';
+import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
@@ -28,18 +29,21 @@ export class SourcesResolver {
 
   @Mutation(() => SourceDto)
   @RequiredRole('operator')
+  @Access.fleet('sources')
   createSource(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateSourceInput, @Args('reason', { nullable: true }) reason?: string) {
     return this.sourcesService.create(principal, input, reason);
   }
 
   @Mutation(() => SourceDto)
   @RequiredRole('operator')
+  @Access.fleet('sources')
   updateSource(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateSourceInput, @Args('reason', { nullable: true }) reason?: string) {
     return this.sourcesService.update(principal, name, changes, reason);
   }
 
   @Mutation(() => SourceSyncDto, { description: 'Fetches the source now and renders a new commit, instead of waiting for the poll interval' })
   @RequiredRole('operator')
+  @Access.fleet('sources')
   async syncSource(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
     await this.sourcesService.get(name);
     const outcome = await this.sync.sync(name);
@@ -50,6 +54,7 @@ export class SourcesResolver {
 
   @Mutation(() => SourceDto, { description: 'Deletes a source no application uses; returns what it was' })
   @RequiredRole('operator')
+  @Access.fleet('sources')
   deleteSource(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
     return this.sourcesService.delete(principal, name, reason);
   }

@@ -75,7 +75,6 @@ export class SourcesService {
   }
 
   async create(principal: Principal, input: SourceFields & { name: string; url: string }, reason?: string): Promise<SourceDto> {
-    principal.assertUnscoped('sources');
     return this.audit.change(principal, { action: 'source.create', targetType: 'Source', targetName: input.name, reason }, async (manager) => {
       const repository = manager.getRepository(SourceEntity);
       if (await repository.existsBy({ name: input.name })) throw CapstanException.conflict(`source "${input.name}" already exists`);
@@ -88,7 +87,6 @@ export class SourcesService {
   }
 
   async update(principal: Principal, name: string, changes: SourceFields, reason?: string): Promise<SourceDto> {
-    principal.assertUnscoped('sources');
     return this.audit.change(principal, { action: 'source.update', targetType: 'Source', targetName: name, reason }, async (manager) => {
       const source = await this.get(name, manager);
       const { before, after } = applyChanges(source, { ...changes, ...this.sealed(changes) });
@@ -99,7 +97,6 @@ export class SourcesService {
   }
 
   async delete(principal: Principal, name: string, reason?: string): Promise<SourceDto> {
-    principal.assertUnscoped('sources');
     return this.audit.change(principal, { action: 'source.delete', targetType: 'Source', targetName: name, reason }, async (manager) => {
       const source = await this.get(name, manager);
       const users = await manager.getRepository(ApplicationEntity).find({ select: { name: true }, where: { sourceId: source.id } });

@@ -1,9 +1,8 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { DriftResolution, DriftStatus, ObjectRef } from '@capstan/vocabulary';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
 import { ClusterEntity } from './cluster.entity';
 
-export const driftStatuses = ['healing', 'held', 'alerted', 'healed'] as const;
-export type DriftStatus = (typeof driftStatuses)[number];
 
 /** One field of a drifted object: where, what git says, what is live, and who changed it. */
 export interface FieldDriftRecord {
@@ -13,9 +12,11 @@ export interface FieldDriftRecord {
   changedBy: string;
 }
 
-/** A managed object found to differ from git, and what became of it: healed, held for approval, or only alerted. */
+/** A managed object found to differ from git, and what became of it: being healed, held for approval, only alerted, or resolved (and how). */
 @Entity({ name: 'drifts' })
 @Index('ix_drifts_cluster_status', ['clusterId', 'status'])
+@Check('ck_drifts_status', `status IN ('healing', 'held', 'alerted', 'resolved')`)
+@Check('ck_drifts_resolution', `(status = 'resolved') = (resolution IS NOT NULL) AND resolution IN ('healed', 'reverted', 'superseded')`)
 export class DriftEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -38,9 +39,13 @@ export class DriftEntity {
   @Column({ type: 'text' })
   subject: string;
 
-  /** group, version, kind, namespace, name: what a heal re-applies. */
+  /** What a heal re-applies. */
   @Column({ name: 'object_ref', type: 'jsonb' })
-  objectRef: Record<string, string>;
+  objectRef: ObjectRef;
+
+  /** The revision the object was judged against when the drift was seen; null when the agent did not say. */
+  @Column({ name: 'revision_id', type: 'uuid', nullable: true })
+  revisionId: string | null;
 
   @Column({ name: 'object_deleted', type: 'boolean', default: false })
   objectDeleted: boolean;
@@ -57,6 +62,15 @@ export class DriftEntity {
   @Column({ name: 'instructed_at', type: 'timestamptz', nullable: true })
   instructedAt: Date | null;
 
-  @Column({ name: 'healed_at', type: 'timestamptz', nullable: true })
-  healedAt: Date | null;
+  /** When the object matched git again. */
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
+  resolvedAt: Date | null;
+
+  /** How it ended, once resolved. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  resolution: DriftResolution | null;
+
+  /** The field manager that put the object back, as the agent saw it (`capstan` for Capstan's own apply). */
+  @Column({ name: 'restored_by', type: 'text', nullable: true })
+  restoredBy: string | null;
 }

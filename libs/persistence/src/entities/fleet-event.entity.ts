@@ -3,7 +3,7 @@ import { ApplicationEntity } from './application.entity';
 import { ClusterEntity } from './cluster.entity';
 import { DriftEntity } from './drift.entity';
 
-export const fleetEventTypes = ['drift.detected', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched'] as const;
+export const fleetEventTypes = ['drift.detected', 'drift.resolved', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched', 'desired.changed'] as const;
 export type FleetEventType = (typeof fleetEventTypes)[number];
 
 /**

@@ -3,9 +3,9 @@ import { ApplicationEntity } from './application.entity';
 import type { RevisionStatus } from './policies';
 
 /**
- * An application rendered at one commit: the unit of rollout and rollback. Its commit never
- * changes; its cluster digests follow placement while it is in force (a cluster joining a targeted
- * group is rendered in, one leaving is dropped).
+ * An application rendered at one commit: the unit of rollout and rollback. Once rendered it never
+ * changes; what each cluster runs is its desired-state record. A revision that failed only because
+ * of placement (a cluster in two targeted groups) is rendered again when placement changes.
  */
 @Entity({ name: 'revisions' })
 @Unique('uq_revisions_commit', ['applicationId', 'commitSha'])
@@ -45,7 +45,11 @@ export class RevisionEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
-  /** Cluster name → digest of the bundle rendered for it, for the clusters its targets reach. */
+  /** The render failed only because a cluster was in two targeted groups: placement changes may mend it. */
+  @Column({ name: 'failed_on_placement', type: 'boolean', default: false })
+  failedOnPlacement: boolean;
+
+  /** Cluster name → digest of the bundle rendered for it, for the clusters its targets reached when rendered. */
   @Column({ name: 'cluster_digests', type: 'jsonb', default: () => "'{}'" })
   clusterDigests: Record<string, string>;
 

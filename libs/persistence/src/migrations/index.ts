@@ -8,6 +8,7 @@ import { IgnoreRules1795401583150 } from './1795401583150-ignore-rules';
 import { ClusterPause1795402197920 } from './1795402197920-cluster-pause';
 import { ResourceStatuses1796034895897 } from './1796034895897-resource-statuses';
 import { FleetEvents1796035420357 } from './1796035420357-fleet-events';
+import { DesiredStates1796100000000 } from './1796100000000-desired-states';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897, FleetEvents1796035420357];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897, FleetEvents1796035420357, DesiredStates1796100000000];
