@@ -158,6 +158,20 @@ describe.each(testDatabaseKinds())('from commit to revision on %s', (kind) => {
     expect(staging.revisionDiff).toEqual([]);
   });
 
+  it('renders again, without a new commit, a revision that failed only because a cluster was in two targeted groups', async () => {
+    await ok(`mutation { updateClusterGroup(input: { name: "production", members: ["stage-1"] }) { name } }`);
+    const conflicted = await repository.commit({ 'apps/static/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: static\ndata:\n  mode: second\n' }, 'Change the static settings');
+    expect((await push(conflicted)).status).toBe(202);
+    const failed = await eventually(() => revisions('static'), (list) => list.some((revision) => revision.commitSha === conflicted));
+    expect(failed.find((revision) => revision.commitSha === conflicted)).toMatchObject({ status: 'failed', error: expect.stringMatching(/cluster stage-1 is in groups production and staging/) });
+    expect((await current('static'))?.commitSha).not.toBe(conflicted);
+
+    await ok(`mutation { updateClusterGroup(input: { name: "production", members: [] }) { name } }`);
+    const mended = await eventually(() => current('static'), (revision) => revision?.commitSha === conflicted, 10_000);
+    expect(mended).toMatchObject({ commitSha: conflicted, status: 'rendered' });
+    expect(Object.keys(mended?.clusterDigests ?? {}).sort()).toEqual(['eu-1', 'stage-1', 'stage-2', 'us-1']);
+  });
+
   it('rejects a diff against a commit the application never rendered, naming the argument', async () => {
     const response = await hub.graphql(`{ revisionDiff(application: "guestbook", cluster: "eu-1", from: "0000000", to: "1111111") { subject } }`);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', fields: [{ field: 'from' }] });
