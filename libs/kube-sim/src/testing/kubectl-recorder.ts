@@ -1,0 +1,73 @@
+/**
+ * What the reference kubectl writes, for differential specs and fixtures: the body of the write it
+ * sends (caught by a one-request server that then refuses it) and the object it prints for the same
+ * command with `--dry-run=client -o json`.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildKubeconfig } from '../kubeconfig';
+
+/** One request body kubectl sent. */
+export interface RecordedWrite {
+  method: string;
+  path: string;
+  contentType: string;
+  accept: string;
+  body: Buffer;
+}
+
+/** What kubectl wrote and printed for one command. */
+export interface KubectlWrite {
+  write: RecordedWrite;
+  /** The object `--dry-run=client -o json` printed for the same arguments. */
+  printed: Record<string, unknown>;
+}
+
+function runKubectl(kubectl: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(kubectl, args, { env }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+/** Runs `kubectl <args>` against a server that records its first write, and again with `--dry-run=client -o json`. */
+export async function recordKubectlWrite(kubectl: string, args: readonly string[]): Promise<KubectlWrite> {
+  const writes: RecordedWrite[] = [];
+  const server = createServer((request: IncomingMessage, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method === 'POST' || request.method === 'PUT') {
+        writes.push({
+          method: request.method,
+          path: request.url ?? '',
+          contentType: request.headers['content-type'] ?? '',
+          accept: request.headers.accept ?? '',
+          body: Buffer.concat(chunks),
+        });
+      }
+      // Refused, so kubectl stops after the one write.
+      const status = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'recorded', reason: 'BadRequest', code: 400 });
+      response.writeHead(400, { 'Content-Type': 'application/json' });
+      response.end(status);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const directory = mkdtempSync(join(tmpdir(), 'kube-sim-recorder-'));
+  try {
+    const { port } = server.address() as AddressInfo;
+    writeFileSync(join(directory, 'kubeconfig'), buildKubeconfig([{ name: 'recorder', server: `http://127.0.0.1:${port}` }], {}));
+    const env = { PATH: process.env.PATH, HOME: directory, KUBECONFIG: join(directory, 'kubeconfig'), KUBECACHEDIR: join(directory, 'cache') };
+    await runKubectl(kubectl, args, env);
+    const dryRun = await runKubectl(kubectl, [...args.slice(0, 2), '--dry-run=client', '-o', 'json', ...args.slice(2)], env);
+    if (writes.length === 0) throw new Error(`kubectl ${args.join(' ')} wrote nothing`);
+    if (dryRun.code !== 0) throw new Error(`kubectl ${args.join(' ')} --dry-run=client failed: ${dryRun.stderr}`);
+    return { write: writes[0], printed: JSON.parse(dryRun.stdout) as Record<string, unknown> };
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
