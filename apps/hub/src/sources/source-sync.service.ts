@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApplicationEntity, type Database, type SessionLock, SourceEntity } from '@capstan/persistence';
+import { KeyedSerialQueue } from '@capstan/async';
 import { DataSource } from 'typeorm';
 import { DATABASE } from '../database/database.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
@@ -29,8 +30,8 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
   private readonly queued = new Map<string, Promise<SyncOutcome>>();
   /** With several hub replicas on one PostgreSQL, only the holder of this lock polls. */
   private readonly pollerLock: SessionLock;
-  /** Per source, the tail of its work: tasks on one source never overlap. */
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Per source, its work: tasks on one source never overlap. */
+  private readonly lanes = new KeyedSerialQueue<string>();
   private placementTimer: NodeJS.Timeout | null = null;
   private placementPass: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
@@ -75,7 +76,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
       .catch(() => undefined)
       .then(() => {
         this.queued.delete(sourceName);
-        const sync = this.inLane(sourceName, () => this.syncOnce(sourceName)).finally(() => {
+        const sync = this.lanes.run(sourceName, () => this.syncOnce(sourceName)).finally(() => {
           if (this.running.get(sourceName) === sync) this.running.delete(sourceName);
         });
         this.running.set(sourceName, sync);
@@ -99,7 +100,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     const applications = await this.dataSource.getRepository(ApplicationEntity).find({ relations: { source: true }, order: { name: 'ASC' } });
     for (const { id, name, source } of applications) {
       if (!source) continue;
-      await this.inLane(source.name, async () => {
+      await this.lanes.run(source.name, async () => {
         // Read again inside the lane: a sync that ran meanwhile may have moved the revision in force.
         const application = await this.dataSource.getRepository(ApplicationEntity).findOne({ where: { id }, relations: { targets: { group: true } } });
         const revision = application && (await this.pipeline.revisionToPlace(application));
@@ -108,15 +109,6 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
         await this.pipeline.placeAgain(application, source, revision, tree);
       }).catch((error: Error) => this.logger.warn(`application ${name} could not be placed again: ${error.message}`));
     }
-  }
-
-  private inLane<T>(sourceName: string, task: () => Promise<T>): Promise<T> {
-    const run = (this.lanes.get(sourceName) ?? Promise.resolve()).catch(() => undefined).then(task);
-    this.lanes.set(sourceName, run);
-    void run.finally(() => {
-      if (this.lanes.get(sourceName) === run) this.lanes.delete(sourceName);
-    }).catch(() => undefined);
-    return run;
   }
 
   private async pollDueSources(): Promise<void> {
