@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeProtobufBody } from './protobuf-body';
 import { KubeSimServer } from './server';
+import { recordKubectlWrite } from './testing/kubectl-recorder';
+import { protobufCommands } from './testing/protobuf-commands';
 
 // eslint-disable-next-line @nx/enforce-module-boundaries -- tools/ is plain Node outside the Nx graph; the reference kubectl lives there
 const kubectl: { path: string | null; reason: string | null } = require('../../../tools/reference-binaries').referenceBinary('kubectl');
@@ -159,6 +162,102 @@ spec:
     expect(stderr).toContain('Error from server (NotFound): deployments.apps "web" not found');
   });
 
+  describe('kubectl create, which writes protobuf', () => {
+    const created = async (...args: string[]) => {
+      const result = await kube(...args);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      return result.stdout;
+    };
+    const live = async (...args: string[]): Promise<Record<string, any>> => JSON.parse((await kube('get', ...args, '-o', 'json')).stdout);
+
+    it('creates a namespace', async () => {
+      expect(await created('create', 'namespace', 'team-a')).toBe('namespace/team-a created\n');
+      expect(await live('namespace', 'team-a')).toMatchObject({
+        metadata: { name: 'team-a', labels: { 'kubernetes.io/metadata.name': 'team-a' } },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
+    });
+
+    it('creates a ConfigMap from literals, owned by kubectl-create', async () => {
+      expect(await created('create', 'configmap', 'settings', '--from-literal=mode=fast', '--from-literal=retries=3')).toBe('configmap/settings created\n');
+      const configMap = await live('configmap', 'settings', '--show-managed-fields');
+      expect(configMap.data).toEqual({ mode: 'fast', retries: '3' });
+      expect(configMap.metadata.managedFields).toEqual([expect.objectContaining({ manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1' })]);
+    });
+
+    it('creates a generic Secret, its data base64 as given', async () => {
+      expect(await created('create', 'secret', 'generic', 'credentials', '--from-literal=user=admin', '--from-literal=password=s3cr3t')).toBe('secret/credentials created\n');
+      const secret = await live('secret', 'credentials');
+      expect(secret).toMatchObject({ type: 'Opaque', data: { user: Buffer.from('admin').toString('base64'), password: Buffer.from('s3cr3t').toString('base64') } });
+      expect(Object.keys(secret.data)).toHaveLength(2);
+    });
+
+    it('creates a Deployment with its image, replicas and port, which then rolls out', async () => {
+      expect(await created('create', 'deployment', 'shop', '--image=nginx:1.27', '--replicas=3', '--port=80')).toBe('deployment.apps/shop created\n');
+      const deployment = await live('deployment', 'shop');
+      expect(deployment.metadata.labels).toEqual({ app: 'shop' });
+      expect(deployment.spec).toMatchObject({ replicas: 3, selector: { matchLabels: { app: 'shop' } }, strategy: { type: 'RollingUpdate' }, template: { metadata: { labels: { app: 'shop' } } } });
+      expect(deployment.spec.template.spec.containers).toEqual([
+        expect.objectContaining({ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: {}, imagePullPolicy: 'IfNotPresent' }),
+      ]);
+      expect((await kube('rollout', 'status', 'deployment/shop', '--timeout=20s')).code).toBe(0);
+    });
+
+    it('creates a ClusterIP Service with its ports, selecting by the name', async () => {
+      expect(await created('create', 'service', 'clusterip', 'shop', '--tcp=80:8080', '--tcp=443')).toBe('service/shop created\n');
+      const service = await live('service', 'shop');
+      expect(service.metadata.labels).toEqual({ app: 'shop' });
+      expect(service.spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'shop' }, clusterIP: expect.stringMatching(/^10\.96\./) });
+      expect(service.spec.ports).toEqual([
+        { name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 },
+        { name: '443', protocol: 'TCP', port: 443, targetPort: 443 },
+      ]);
+    });
+
+    it('creates a ServiceAccount', async () => {
+      expect(await created('create', 'serviceaccount', 'builder')).toBe('serviceaccount/builder created\n');
+      expect((await live('serviceaccount', 'builder')).metadata).toMatchObject({ name: 'builder', namespace: 'default', uid: expect.any(String) });
+    });
+
+    it('creates a Job with its command and restart policy', async () => {
+      expect(await created('create', 'job', 'migrate', '--image=busybox:1.36', '--', 'sh', '-c', 'echo done')).toBe('job.batch/migrate created\n');
+      const job = await live('job', 'migrate');
+      expect(job.spec.template.spec).toMatchObject({ restartPolicy: 'Never', containers: [expect.objectContaining({ name: 'migrate', image: 'busybox:1.36', command: ['sh', '-c', 'echo done'] })] });
+      expect(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
+    });
+
+    it('creates a CronJob with its schedule and job template', async () => {
+      expect(await created('create', 'cronjob', 'nightly', '--image=busybox:1.36', '--schedule=0 3 * * *', '--', 'date')).toBe('cronjob.batch/nightly created\n');
+      const cronJob = await live('cronjob', 'nightly');
+      expect(cronJob.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Allow', jobTemplate: { metadata: { name: 'nightly' }, spec: { template: { spec: { restartPolicy: 'OnFailure' } } } } });
+      expect(cronJob.spec.jobTemplate.spec.template.spec.containers).toEqual([expect.objectContaining({ name: 'nightly', image: 'busybox:1.36', command: ['date'] })]);
+    });
+
+    it('runs a Pod with its labels, env and port (kubectl run writes JSON)', async () => {
+      expect(await created('run', 'probe', '--image=nginx:1.27', '--labels=app=probe,tier=web', '--env=MODE=fast', '--port=8080')).toBe('pod/probe created\n');
+      const pod = await live('pod', 'probe');
+      expect(pod.metadata.labels).toEqual({ app: 'probe', tier: 'web' });
+      expect(pod.spec.containers).toEqual([expect.objectContaining({ name: 'probe', image: 'nginx:1.27', env: [{ name: 'MODE', value: 'fast' }], ports: [{ containerPort: 8080, protocol: 'TCP' }] })]);
+    });
+
+    it('keeps replicas: 0 and stores nothing on a server-side dry run', async () => {
+      const { code, stdout } = await kube('create', 'deployment', 'idle', '--image=nginx:1.27', '--replicas=0', '--dry-run=server', '-o', 'json');
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).spec).toMatchObject({ replicas: 0, progressDeadlineSeconds: 600 });
+      expect((await kube('get', 'deployment', 'idle')).stderr).toContain('Error from server (NotFound): deployments.apps "idle" not found');
+    });
+
+    it('reports the server refusing a protobuf write as it does a JSON one', async () => {
+      const again = await kube('create', 'configmap', 'settings', '--from-literal=mode=slow');
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toBe('error: failed to create configmap: configmaps "settings" already exists\n');
+      const invalid = await kube('create', 'configmap', 'Bad_Name', '--from-literal=a=b');
+      expect(invalid.code).not.toBe(0);
+      expect(invalid.stderr).toContain('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"');
+    });
+  });
+
   it('serves custom resources once their CRD is Established, with their printer columns', async () => {
     const crd = manifest(
       'crd.yaml',
@@ -188,5 +287,16 @@ spec:
     expect(stdout).toMatch(/^NAME\s+SIZE\s+AGE\nw1\s+3\s+\d+s\n$/);
     expect((await kube('delete', 'crd', 'widgets.example.com')).code).toBe(0);
     expect((await kube('get', 'widgets.example.com')).code).not.toBe(0);
+  });
+});
+
+describeWithKubectl('protobuf bodies kubectl writes', () => {
+  // PodDisruptionBudget.status has Go value fields without omitempty: kubectl's JSON keeps their zeros, the decoder leaves them out.
+  const commands = Object.entries(protobufCommands).filter(([name]) => name !== 'create-poddisruptionbudget');
+
+  it.each(commands.map(([, args]) => [args.join(' '), args]))('decodes what `kubectl %s` sends into the JSON kubectl prints for it', async (_command, args) => {
+    const { write, printed } = await recordKubectlWrite(kubectl.path!, args);
+    expect(write).toMatchObject({ method: 'POST', contentType: 'application/vnd.kubernetes.protobuf', accept: 'application/vnd.kubernetes.protobuf,application/json' });
+    expect(decodeProtobufBody(write.body)).toEqual(printed);
   });
 });

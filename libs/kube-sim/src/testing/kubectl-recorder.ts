@@ -3,7 +3,7 @@
  * sends (caught by a one-request server that then refuses it) and the object it prints for the same
  * command with `--dry-run=client -o json`.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,9 +27,23 @@ export interface KubectlWrite {
   printed: Record<string, unknown>;
 }
 
+// kubectl runs in its own process group, which is ended should it hang instead of exiting after the refused write.
 function runKubectl(kubectl: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(kubectl, args, { env }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubectl, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const hung = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 30_000);
+    child.on('error', (error) => {
+      clearTimeout(hung);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(hung);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }
 
