@@ -14,8 +14,8 @@ const kubectl: { path: string | null; reason: string | null } = require('../../.
 async function main(): Promise<void> {
   if (!kubectl.path) throw new Error(`capture-protobuf-fixtures: the reference kubectl is unavailable: ${kubectl.reason}`);
   const directory = join(__dirname, '..', 'src', '__fixtures__', 'protobuf');
-  for (const [name, args] of Object.entries(protobufCommands)) {
-    const { write, printed } = await recordKubectlWrite(kubectl.path, args);
+  for (const [name, { args, existing }] of Object.entries(protobufCommands)) {
+    const { write, printed } = await recordKubectlWrite(kubectl.path, args, existing);
     if (write.contentType !== 'application/vnd.kubernetes.protobuf') throw new Error(`kubectl ${args.join(' ')} sent ${write.contentType}, not protobuf`);
     writeFileSync(join(directory, `${name}.pb`), write.body);
     writeFileSync(join(directory, `${name}.json`), `${JSON.stringify(printed, null, 2)}\n`);

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { decodeProtobufBody } from './protobuf-body';
 import { KubeSimServer } from './server';
 import { recordKubectlWrite } from './testing/kubectl-recorder';
-import { protobufCommands } from './testing/protobuf-commands';
+import { decodedForm, protobufCommands } from './testing/protobuf-commands';
 
 // eslint-disable-next-line @nx/enforce-module-boundaries -- tools/ is plain Node outside the Nx graph; the reference kubectl lives there
 const kubectl: { path: string | null; reason: string | null } = require('../../../tools/reference-binaries').referenceBinary('kubectl');
@@ -162,7 +162,7 @@ spec:
     expect(stderr).toContain('Error from server (NotFound): deployments.apps "web" not found');
   });
 
-  describe('kubectl create, which writes protobuf', () => {
+  describe('kubectl create and autoscale, which write protobuf', () => {
     const created = async (...args: string[]) => {
       const result = await kube(...args);
       expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -234,6 +234,16 @@ spec:
       expect(cronJob.spec.jobTemplate.spec.template.spec.containers).toEqual([expect.objectContaining({ name: 'nightly', image: 'busybox:1.36', command: ['date'] })]);
     });
 
+    it('autoscales a Deployment with an autoscaling/v2 HorizontalPodAutoscaler', async () => {
+      expect(await created('autoscale', 'deployment', 'shop', '--min=2', '--max=5', '--cpu-percent=70')).toBe('horizontalpodautoscaler.autoscaling/shop autoscaled\n');
+      expect((await live('hpa', 'shop')).spec).toEqual({
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
+        minReplicas: 2,
+        maxReplicas: 5,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      });
+    });
+
     it('runs a Pod with its labels, env and port (kubectl run writes JSON)', async () => {
       expect(await created('run', 'probe', '--image=nginx:1.27', '--labels=app=probe,tier=web', '--env=MODE=fast', '--port=8080')).toBe('pod/probe created\n');
       const pod = await live('pod', 'probe');
@@ -291,12 +301,11 @@ spec:
 });
 
 describeWithKubectl('protobuf bodies kubectl writes', () => {
-  // PodDisruptionBudget.status has Go value fields without omitempty: kubectl's JSON keeps their zeros, the decoder leaves them out.
-  const commands = Object.entries(protobufCommands).filter(([name]) => name !== 'create-poddisruptionbudget');
+  const commands = Object.values(protobufCommands).map((command) => [command.args.join(' '), command] as const);
 
-  it.each(commands.map(([, args]) => [args.join(' '), args]))('decodes what `kubectl %s` sends into the JSON kubectl prints for it', async (_command, args) => {
-    const { write, printed } = await recordKubectlWrite(kubectl.path!, args);
+  it.each(commands)('decodes what `kubectl %s` sends into the JSON kubectl prints for it', async (_args, command) => {
+    const { write, printed } = await recordKubectlWrite(kubectl.path!, command.args, command.existing);
     expect(write).toMatchObject({ method: 'POST', contentType: 'application/vnd.kubernetes.protobuf', accept: 'application/vnd.kubernetes.protobuf,application/json' });
-    expect(decodeProtobufBody(write.body)).toEqual(printed);
+    expect(decodeProtobufBody(write.body)).toEqual(decodedForm(command, printed));
   });
 });

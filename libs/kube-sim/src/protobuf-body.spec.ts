@@ -4,7 +4,7 @@ import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { StatusError } from './errors';
 import { decodeProtobufBody, isProtobufContentType, protobufSchema } from './protobuf-body';
 import { KubeSimServer } from './server';
-import { protobufCommands } from './testing/protobuf-commands';
+import { decodedForm, protobufCommands } from './testing/protobuf-commands';
 
 const fixtures = join(__dirname, '__fixtures__', 'protobuf');
 const fixture = (name: string) => ({
@@ -30,16 +30,11 @@ const failure = (decode: () => unknown): StatusError => {
 };
 
 describe('protobuf request bodies', () => {
-  // PodDisruptionBudget.status has Go value fields without omitempty: kubectl's JSON keeps their zeros.
-  const keepsGoZeros = new Set(['create-poddisruptionbudget']);
+  const commands = Object.entries(protobufCommands).map(([name, command]) => [command.args.join(' '), name, command] as const);
 
-  const commands = Object.entries(protobufCommands)
-    .filter(([name]) => !keepsGoZeros.has(name))
-    .map(([name, args]) => [args.join(' '), name]);
-
-  it.each(commands)('decodes what `kubectl %s` sends into the JSON kubectl prints for it', (_command, name) => {
+  it.each(commands)('decodes what `kubectl %s` sends into the JSON kubectl prints for it', (_args, name, command) => {
     const { body: bytes, printed } = fixture(name);
-    expect(decodeProtobufBody(bytes)).toEqual(printed);
+    expect(decodeProtobufBody(bytes)).toEqual(decodedForm(command, printed));
   });
 
   it("leaves out a Go value field's zero even where Go's JSON writes it, as the API server reads both alike", () => {
@@ -217,6 +212,21 @@ describe('protobuf request bodies over HTTP', () => {
     const statefulSet = await post('/apis/apps/v1/namespaces/default/statefulsets', body('apps/v1', 'StatefulSet', new Uint8Array()));
     expect(statefulSet.status).toBe(415);
     expect(await statefulSet.json()).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415, message: expect.stringContaining('not apps/v1 StatefulSet') });
+  });
+
+  it('replaces an object with a protobuf PUT and deletes with protobuf DeleteOptions', async () => {
+    const configMap = (data: Record<string, string>) => body('v1', 'ConfigMap', encode('k8s.io.api.core.v1.ConfigMap', { metadata: { name: 'replaced' }, data }));
+    expect((await post('/api/v1/namespaces/default/configmaps', configMap({ mode: 'fast' }))).status).toBe(201);
+    const url = `${server.clusterUrl('proto')}/api/v1/namespaces/default/configmaps/replaced`;
+    const headers = { 'Content-Type': 'application/vnd.kubernetes.protobuf' };
+    const replaced = await fetch(url, { method: 'PUT', headers, body: configMap({ mode: 'slow' }) });
+    expect(replaced.status).toBe(200);
+    expect(((await replaced.json()) as Record<string, any>).data).toEqual({ mode: 'slow' });
+    const dryRun = body('v1', 'DeleteOptions', encode('k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions', { dryRun: ['All'] }));
+    expect((await fetch(url, { method: 'DELETE', headers, body: dryRun })).status).toBe(200);
+    expect(server.cluster('proto').findObject({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'replaced' })).toBeDefined();
+    expect((await fetch(url, { method: 'DELETE', headers, body: body('v1', 'DeleteOptions', new Uint8Array()) })).status).toBe(200);
+    expect(server.cluster('proto').findObject({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'replaced' })).toBeUndefined();
   });
 
   it('refuses a protobuf body of another kind than the URL names, as a JSON one', async () => {

@@ -20,16 +20,18 @@ const prefix = Buffer.from('k8s\0', 'latin1');
 const packageOfApiVersion: Readonly<Record<string, string>> = {
   v1: 'k8s.io.api.core.v1',
   'apps/v1': 'k8s.io.api.apps.v1',
+  'autoscaling/v2': 'k8s.io.api.autoscaling.v2',
   'batch/v1': 'k8s.io.api.batch.v1',
   'networking.k8s.io/v1': 'k8s.io.api.networking.v1',
   'policy/v1': 'k8s.io.api.policy.v1',
   'rbac.authorization.k8s.io/v1': 'k8s.io.api.rbac.v1',
 };
 
-/** The kinds a protobuf body may carry: what kubectl's typed commands (create, run, expose) write. */
+/** The kinds a protobuf body may carry: what kubectl's typed commands (create, autoscale) write. */
 export const protobufKinds: readonly { apiVersion: string; kind: string }[] = [
   ...['Namespace', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Pod', 'ResourceQuota'].map((kind) => ({ apiVersion: 'v1', kind })),
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'batch/v1', kind: 'CronJob' },
   ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind })),

@@ -1,15 +1,17 @@
 /**
  * What the reference kubectl writes, for differential specs and fixtures: the body of the write it
- * sends (caught by a one-request server that then refuses it) and the object it prints for the same
- * command with `--dry-run=client -o json`.
+ * sends (caught by a server that refuses writes and answers reads from a simulator holding the
+ * objects the command reads) and the object it prints for the same command with `--dry-run=client -o json`.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JsonObject } from '../json';
 import { buildKubeconfig } from '../kubeconfig';
+import { KubeSimServer } from '../server';
 
 /** One request body kubectl sent. */
 export interface RecordedWrite {
@@ -47,22 +49,36 @@ function runKubectl(kubectl: string, args: readonly string[], env: NodeJS.Proces
   });
 }
 
-/** Runs `kubectl <args>` against a server that records its first write, and again with `--dry-run=client -o json`. */
-export async function recordKubectlWrite(kubectl: string, args: readonly string[]): Promise<KubectlWrite> {
+/**
+ * Runs `kubectl <args>` against a server that records its first write, and again with
+ * `--dry-run=client -o json`; reads go to a simulator holding `existing`.
+ */
+export async function recordKubectlWrite(kubectl: string, args: readonly string[], existing: readonly JsonObject[] = []): Promise<KubectlWrite> {
+  const simulator = new KubeSimServer({ controllers: false });
+  await simulator.start(0);
+  const cluster = simulator.addCluster('recorder');
+  for (const object of existing) cluster.createObject(object);
+  const upstream = new URL(simulator.clusterUrl('recorder'));
   const writes: RecordedWrite[] = [];
   const server = createServer((request: IncomingMessage, response) => {
+    if (request.method !== 'POST' && request.method !== 'PUT') {
+      const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, path: `${upstream.pathname}${request.url ?? ''}`, method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      request.pipe(forwarded);
+      return;
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method === 'POST' || request.method === 'PUT') {
-        writes.push({
-          method: request.method,
-          path: request.url ?? '',
-          contentType: request.headers['content-type'] ?? '',
-          accept: request.headers.accept ?? '',
-          body: Buffer.concat(chunks),
-        });
-      }
+      writes.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        contentType: request.headers['content-type'] ?? '',
+        accept: request.headers.accept ?? '',
+        body: Buffer.concat(chunks),
+      });
       // Refused, so kubectl stops after the one write.
       const status = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'recorded', reason: 'BadRequest', code: 400 });
       response.writeHead(400, { 'Content-Type': 'application/json' });
@@ -82,6 +98,7 @@ export async function recordKubectlWrite(kubectl: string, args: readonly string[
     return { write: writes[0], printed: JSON.parse(dryRun.stdout) as Record<string, unknown> };
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await simulator.stop();
     rmSync(directory, { recursive: true, force: true });
   }
 }
