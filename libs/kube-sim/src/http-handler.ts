@@ -84,7 +84,7 @@ function representationOf(accept: string | undefined): Representation {
 }
 
 function parseBody(body: Buffer, contentType: string | undefined): unknown {
-  // Typed Go clients (`kubectl create configmap|deployment|…`) send protobuf.
+  // Typed Go clients (`kubectl create configmap|deployment|…`, `kubectl autoscale`) send protobuf.
   if (isProtobufContentType(contentType)) return decodeProtobufBody(body);
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty');

@@ -84,6 +84,16 @@ describe('protobuf request bodies', () => {
     });
   });
 
+  it('refuses a time RFC 3339 cannot write with 400, naming where it is', () => {
+    const raw = encode('k8s.io.api.core.v1.ConfigMap', { metadata: { name: 'late', creationTimestamp: { seconds: 400_000_000_000n } } });
+    expect(failure(() => decodeProtobufBody(body('v1', 'ConfigMap', raw)))).toMatchObject({
+      code: 400,
+      message: 'the protobuf body of ConfigMap (at metadata.creationTimestamp) is malformed: a time 400000000000 seconds from the epoch is outside the years 0 to 9999',
+    });
+    const huge = encode('k8s.io.api.core.v1.ConfigMap', { metadata: { creationTimestamp: { seconds: 1n << 62n } } });
+    expect(failure(() => decodeProtobufBody(body('v1', 'ConfigMap', huge)))).toMatchObject({ code: 400 });
+  });
+
   it('writes embedded Go structs into their parent, as JSON does (volume sources, probe handlers, key selectors)', () => {
     const raw = encode('k8s.io.api.core.v1.Pod', {
       metadata: { name: 'inline' },
@@ -162,6 +172,27 @@ describe('protobuf request bodies', () => {
     expect(failure(() => decodeProtobufBody(body('v1', 'Pod', pod))).message).toBe(
       "the protobuf body of Pod (at spec.containers[0]) has field 111 of k8s.io.api.core.v1.Container, which kube-sim's Kubernetes schema does not hold: send the object as JSON",
     );
+  });
+
+  it('answers every truncated or corrupted kubectl body with a decoded object or a 400/415, never another failure', () => {
+    const outcomes = new Set<string>();
+    for (const name of Object.keys(protobufCommands)) {
+      const bytes = fixture(name).body;
+      const variants = [...bytes.keys()].flatMap((at) => {
+        const flipped = Buffer.from(bytes);
+        flipped[at] ^= 0xff;
+        return [bytes.subarray(0, at), flipped];
+      });
+      for (const variant of variants) {
+        try {
+          decodeProtobufBody(variant);
+          outcomes.add('decoded');
+        } catch (error) {
+          outcomes.add(error instanceof StatusError ? String(error.code) : `unexpected ${String(error)}`);
+        }
+      }
+    }
+    expect([...outcomes].sort()).toEqual(['400', '415', 'decoded']);
   });
 
   it('refuses an encoded or non-protobuf payload in the envelope with 415', () => {

@@ -1,6 +1,6 @@
 /**
  * Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`), as typed Go clients
- * such as `kubectl create` and `kubectl run` send them: the prefix `k8s\0`, then a runtime.Unknown
+ * such as `kubectl create` and `kubectl autoscale` send them: the prefix `k8s\0`, then a runtime.Unknown
  * whose typeMeta names the object's apiVersion and kind and whose raw bytes hold the object in the
  * k8s.io/api schema. Decoded into the JSON object the same client would have sent as JSON, so the
  * write path after it is the JSON one. The schema is the subset in libs/kube-sim/proto.
@@ -112,9 +112,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ownJson: Readonly<Record<string, MessageJson>> = {
   // metav1.Time: whole seconds, RFC 3339 in UTC; the zero time is null. Go writes the zero time as an
   // empty message (seconds 0), so the epoch itself cannot be told from it.
-  'k8s.io.apimachinery.pkg.apis.meta.v1.Time': (message) => {
+  'k8s.io.apimachinery.pkg.apis.meta.v1.Time': (message, place) => {
     const seconds = Number(message.seconds as bigint);
-    return seconds === 0 ? null : new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (seconds === 0) return null;
+    const date = new Date(seconds * 1000);
+    // Go's JSON refuses years RFC 3339 cannot write, and so does the API server.
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(year) || year < 0 || year > 9999) throw badRequest(`the protobuf body of ${where(place)} is malformed: a time ${seconds} seconds from the epoch is outside the years 0 to 9999`);
+    return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
   },
   // resource.Quantity travels as its canonical string, the same one JSON carries.
   'k8s.io.apimachinery.pkg.api.resource.Quantity': (message) => (typeof message.string === 'string' && message.string !== '' ? message.string : '0'),
