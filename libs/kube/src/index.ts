@@ -7,3 +7,4 @@ export * from './manager-wait';
 export * from './object-ref';
 export * from './resource-manager';
 export * from './manager-watch';
+export * from './backoff';
