@@ -1,5 +1,5 @@
 import type { JsonObject } from '@capstan/manifest';
-import { detectDrift } from './drift';
+import { detectDrift, restoredBy } from './drift';
 
 const desired: JsonObject = {
   apiVersion: 'apps/v1',
@@ -138,5 +138,65 @@ describe('drift', () => {
       delete object.metadata.labels.app;
     });
     expect(detectDrift(desired, live)?.fields.map((field) => field.pointer)).toEqual(['/metadata/labels/app']);
+  });
+});
+
+describe('who ended a drift', () => {
+  const imageOwnedBy = (manager: string, operation: string, time: string) => ({
+    manager,
+    operation,
+    time,
+    fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } },
+  });
+  const capstanWithoutImage = { ...capstanFields, fieldsV1: { 'f:spec': { 'f:replicas': {} } } };
+  const drifted = detectDrift(
+    desired,
+    liveFrom(
+      (object) => {
+        object.spec.template.spec.containers[0].image = 'shop/web:hotfix';
+      },
+      [capstanWithoutImage, imageOwnedBy('kubectl-edit', 'Update', '2026-11-22T11:00:00Z')],
+    ),
+  );
+
+  it('names Capstan when its apply took the drifted fields back', () => {
+    if (!drifted) throw new Error('expected drift');
+    expect(restoredBy(desired, liveFrom(), drifted)).toBe('capstan');
+  });
+
+  it('names whoever set the drifted fields back by hand', () => {
+    if (!drifted) throw new Error('expected drift');
+    const revertedByHand = liveFrom(() => undefined, [capstanWithoutImage, imageOwnedBy('kubectl-edit', 'Update', '2026-11-22T12:00:00Z')]);
+    expect(detectDrift(desired, revertedByHand)).toBeNull();
+    expect(restoredBy(desired, revertedByHand, drifted)).toBe('kubectl-edit');
+  });
+
+  it('names Capstan when git no longer sets the field, or an ignore rule now gives it away', () => {
+    if (!drifted) throw new Error('expected drift');
+    const live = liveFrom(
+      (object) => {
+        object.spec.template.spec.containers[0].image = 'shop/web:hotfix';
+      },
+      [capstanWithoutImage, imageOwnedBy('kubectl-edit', 'Update', '2026-11-22T11:00:00Z')],
+    );
+    const withoutImage = JSON.parse(JSON.stringify(desired));
+    delete withoutImage.spec.template.spec.containers[0].image;
+    expect(detectDrift(withoutImage, live)).toBeNull();
+    expect(restoredBy(withoutImage, live, drifted)).toBe('capstan');
+    const ignore = [{ jsonPointer: '/spec/template/spec/containers/0/image' }];
+    expect(detectDrift(desired, live, { ignore })).toBeNull();
+    expect(restoredBy(desired, live, drifted, { ignore })).toBe('capstan');
+  });
+
+  it('names the creator of a deleted object that came back, leaving status writers aside', () => {
+    const deleted = detectDrift(desired, null);
+    if (!deleted) throw new Error('expected drift');
+    const createdByHand = liveFrom(() => undefined, [
+      { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', time: '2026-11-22T09:00:00Z', fieldsV1: { 'f:status': {} } },
+      { manager: 'kubectl-create', operation: 'Update', time: '2026-11-22T10:00:00Z', fieldsV1: { 'f:spec': {} } },
+      { manager: 'capstan', operation: 'Apply', time: '2026-11-22T10:05:00Z', fieldsV1: { 'f:spec': {} } },
+    ]);
+    expect(restoredBy(desired, createdByHand, deleted)).toBe('kubectl-create');
+    expect(restoredBy(desired, liveFrom(), deleted)).toBe('capstan');
   });
 });

@@ -1,7 +1,8 @@
 import { formatIdentity, identityOf, isJsonObject, type JsonObject, type JsonValue, mergeRulesOf, type ObjectIdentity, rootMergeType } from '@capstan/manifest';
-import type { IgnoreRule } from '@capstan/vocabulary';
+import { capstanFieldManager, type IgnoreRule } from '@capstan/vocabulary';
 import { ignoredPointers, isIgnored } from './ignore-rules';
-import { fieldOwners, lastWriter, type PathSegment } from './managed-fields';
+import { pathAt } from './field-path';
+import { creatorOf, fieldManagers, fieldOwners, lastWriter, type PathSegment } from './managed-fields';
 import { sameQuantity } from './quantity';
 
 /** One field whose live value is not what git says. */
@@ -47,7 +48,7 @@ export function detectDrift(desired: JsonObject, live: JsonObject | null | undef
   const object = identityOf(desired);
   const subject = formatIdentity(object);
   if (!live) return { object, subject, deleted: true, fields: [] };
-  const manager = options.manager ?? 'capstan';
+  const manager = options.manager ?? capstanFieldManager;
   const ignored = ignoredPointers(options.ignore ?? [], object);
   const fields: FieldDrift[] = [];
   const report = (path: PathSegment[], pointer: string, desiredValue: JsonValue, liveValue: JsonValue | undefined) => {
@@ -106,6 +107,28 @@ export function detectDrift(desired: JsonObject, live: JsonObject | null | undef
 
   compareObjects(desired, live, rootMergeType(object.kind), [], '');
   return fields.length ? { object, subject, deleted: false, fields } : null;
+}
+
+/**
+ * Who ended a drift, now that `live` matches `desired` again: the field manager that owns the fields
+ * that had drifted (Capstan's own, e.g. `capstan`, when its apply put them back; `kubectl-edit` when
+ * someone reverted by hand), or for a deleted object that came back, the manager that created it.
+ * Fields git no longer sets, or that ignore rules now give to others, were ended by Capstan's new
+ * desired state.
+ */
+export function restoredBy(desired: JsonObject, live: JsonObject, ended: ObjectDrift, options: DriftOptions = {}): string {
+  const manager = options.manager ?? capstanFieldManager;
+  if (ended.deleted) return creatorOf(live) ?? manager;
+  const ignored = ignoredPointers(options.ignore ?? [], ended.object);
+  const owners = ended.fields.map((field) => {
+    const path = isIgnored(field.pointer, ignored) ? null : pathAt(desired, field.pointer);
+    if (!path) return manager;
+    const managers = fieldManagers(live, path);
+    return managers.includes(manager) ? manager : (managers[0] ?? lastWriter(live, manager) ?? manager);
+  });
+  const counts = new Map<string, number>();
+  for (const owner of owners) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return owners.reduce((most, owner) => ((counts.get(owner) ?? 0) > (counts.get(most) ?? 0) ? owner : most), owners[0] ?? manager);
 }
 
 function sameScalar(a: JsonValue, b: JsonValue): boolean {

@@ -7,7 +7,13 @@ interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
   time?: string;
+  subresource?: string;
   fieldsV1?: JsonObject;
+}
+
+function managedFieldsOf(live: JsonObject): ManagedFieldsEntry[] {
+  const metadata = isJsonObject(live['metadata']) ? live['metadata'] : {};
+  return Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as ManagedFieldsEntry[]) : [];
 }
 
 function child(fields: JsonObject, segment: PathSegment): JsonObject | null {
@@ -42,24 +48,29 @@ function owns(fieldsV1: JsonObject, path: readonly PathSegment[]): boolean {
   return true;
 }
 
-/**
- * The field managers (other than `self`) that own the field at `path` in a live object, from its
- * `metadata.managedFields`: whoever changed a field last owns it.
- */
-export function fieldOwners(live: JsonObject, path: readonly PathSegment[], self: string): string[] {
-  const metadata = isJsonObject(live['metadata']) ? live['metadata'] : {};
-  const entries = Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as ManagedFieldsEntry[]) : [];
-  return entries
-    .filter((entry) => entry.manager && entry.manager !== self && isJsonObject(entry.fieldsV1) && owns(entry.fieldsV1, path))
+/** The field managers that own the field at `path` in a live object, from its `metadata.managedFields`: whoever changed a field last owns it. */
+export function fieldManagers(live: JsonObject, path: readonly PathSegment[]): string[] {
+  return managedFieldsOf(live)
+    .filter((entry) => entry.manager && isJsonObject(entry.fieldsV1) && owns(entry.fieldsV1, path))
     .map((entry) => entry.manager as string)
     .filter((manager, index, all) => all.indexOf(manager) === index);
 }
 
+/** The field managers other than `self` that own the field at `path` in a live object. */
+export function fieldOwners(live: JsonObject, path: readonly PathSegment[], self: string): string[] {
+  return fieldManagers(live, path).filter((manager) => manager !== self);
+}
+
+/** The manager that wrote the object's content first (status writers aside): who created it, for an object just created. */
+export function creatorOf(live: JsonObject): string | null {
+  const writers = managedFieldsOf(live).filter((entry) => entry.manager && !entry.subresource);
+  const first = writers.reduce<ManagedFieldsEntry | null>((earliest, entry) => (!earliest || Date.parse(entry.time ?? '') < Date.parse(earliest.time ?? '') ? entry : earliest), null);
+  return first?.manager ?? null;
+}
+
 /** The manager of the most recent write other than `self`: who most likely removed a field nobody owns now. */
 export function lastWriter(live: JsonObject, self: string): string | null {
-  const metadata = isJsonObject(live['metadata']) ? live['metadata'] : {};
-  const entries = Array.isArray(metadata['managedFields']) ? (metadata['managedFields'] as ManagedFieldsEntry[]) : [];
-  const others = entries.filter((entry) => entry.manager && entry.manager !== self && entry.operation === 'Update');
+  const others = managedFieldsOf(live).filter((entry) => entry.manager && entry.manager !== self && entry.operation === 'Update');
   others.sort((a, b) => Date.parse(b.time ?? '') - Date.parse(a.time ?? ''));
   return others[0]?.manager ?? null;
 }

@@ -98,6 +98,16 @@ describe('resource manager against a simulated cluster', () => {
     expect(detectDrift(web, live)).toBeNull();
   });
 
+  it('leaves a field an ignore rule gives to another controller at its live value', async () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' };
+    cluster.editObject(ref, { spec: { replicas: 7 } }, { fieldManager: 'hpa-controller' });
+    const changeSet = await applyAllStaged(manager, [web], { ignore: [{ jsonPointer: '/spec/replicas', kind: 'Deployment' }] });
+    expect(changeSet.entries[0].action).toBe('unchanged');
+    expect(liveObject('apps/v1', 'Deployment', 'web')).toMatchObject({ spec: { replicas: 7 } });
+    await applyAllStaged(manager, [web]);
+    expect(liveObject('apps/v1', 'Deployment', 'web')).toMatchObject({ spec: { replicas: 2 } });
+  });
+
   it('reports an object of an unknown kind and an invalid object as failed with the API’s message, and applies the rest', async () => {
     const gadget: JsonObject = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'shop' } };
     const invalid: JsonObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Not_Valid', namespace: 'shop' }, data: {} };
