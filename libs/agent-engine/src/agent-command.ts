@@ -25,6 +25,9 @@ export function agentCommand(name = 'agent'): Command {
       );
       agent.on('refused', (application: string, reason: string) => process.stderr.write(`${application}: refused: ${reason}\n`));
       agent.on('failed', (application: string, reason: string) => process.stderr.write(`${application}: failed: ${reason}\n`));
+      agent.on('credentialRefused', (details: string, retryInMs: number) =>
+        process.stderr.write(`the hub refused this cluster's credential: ${details} (trying again in ${Math.round(retryInMs / 1000)} s)\n`),
+      );
       await agent.start();
       process.stdout.write(`agent connected to ${options.hub}\n`);
       await new Promise<void>((done) => {

@@ -1,17 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { formatIdentity, identityOf, type JsonObject, type ObjectIdentity } from '@capstan/manifest';
-import { detectDrift, ignoredPointers, liveDigest, type ObjectDrift } from '@capstan/diff';
-import { applyOperation } from 'fast-json-patch';
-import { type Health, healthOf, HealthStatus, type KubeObject, worstHealth } from '@capstan/health';
-import { applyAll, applyAllStaged, deleteAll, InventoryStore, inventoryDiff, nextInventory, referenceTo, ResourceManager, watchKind } from '@capstan/kube';
-import { AgentMessageSchema, type ApplicationDesiredState, ApplicationDesiredStateSchema, changeActionFromName, type HealInstruction, HealPolicy, healthStatusFromName, type HubMessage, SequencedChannel, SyncState } from '@capstan/proto';
+import { equals } from '@bufbuild/protobuf';
+import { KeyedSerialQueue } from '@capstan/async';
+import { liveDigest, type ObjectDrift } from '@capstan/diff';
+import { InventoryStore, ResourceManager } from '@capstan/kube';
+import { type ApplicationDesiredState, ApplicationDesiredStateSchema, type HealInstruction, HealPolicy, type HubMessage } from '@capstan/proto';
+import { capstanFieldManager, type ChangeSet, entriesWith } from '@capstan/vocabulary';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
-import type { ChangeSet } from '@capstan/vocabulary';
-import { BundleVerificationError, verifyBundleContent, verifyBundleSignature } from './bundle-verification';
-import { type CachedDesiredState, DesiredStateCache } from './desired-state-cache';
+import { ApplicationState, type ManagedObject, objectKey } from './application-state';
+import { BundleVerificationError } from './bundle-verification';
+import { Deployer } from './deployer';
+import { DesiredStateCache } from './desired-state-cache';
 import { HubClient, type HubEndpoint } from './hub-client';
-import { ReportCoalescer } from './report-coalescer';
+import { HubSession, isCredentialRefused } from './hub-session';
+import { Monitor } from './monitor';
+import { Pruner } from './pruner';
+import { Reporter } from './reporter';
 
 export interface AgentOptions {
   hub: HubEndpoint;
@@ -37,113 +40,60 @@ export function defaultAgentOptions(): Pick<AgentOptions, 'namespace' | 'heartbe
   return { namespace: 'capstan-system', heartbeatIntervalMs: 10_000, checksumIntervalMs: 5 * 60_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000, agentVersion: '0.1.0' };
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The object without the fields its ignore rules give to other controllers: a heal must not take
- * them back (server-side apply leaves fields it is not sent to their current owners).
- */
-function withoutIgnoredFields(object: JsonObject, rules: readonly { jsonPointer: string; group: string; kind: string; namespace: string; name: string }[]): JsonObject {
-  const pointers = ignoredPointers(rules, identityOf(object));
-  if (pointers.length === 0) return object;
-  const copy = structuredClone(object);
-  for (const pointer of pointers) {
-    try {
-      applyOperation(copy, { op: 'remove', path: pointer });
-    } catch {
-      // The object does not set that field: nothing to leave out.
-    }
-  }
-  return copy;
-}
-
-function toCached(state: ApplicationDesiredState, bundle: string): CachedDesiredState {
-  return {
-    application: state.application,
-    revision: state.revision,
-    commitSha: state.commitSha,
-    bundleDigest: state.bundleDigest,
-    bundleSignature: Buffer.from(state.bundleSignature).toString('base64'),
-    prune: state.prune,
-    healPolicy: state.healPolicy,
-    bundle,
-  };
-}
-
-function fromCached(entry: CachedDesiredState): ApplicationDesiredState {
-  const { bundle: _bundle, bundleSignature, ...fields } = entry;
-  return create(ApplicationDesiredStateSchema, { ...fields, bundleSignature: Buffer.from(bundleSignature, 'base64') });
-}
-
-/** Identity as a map key; versions of one kind are the same object. */
-function objectKey(id: ObjectIdentity): string {
-  return `${id.group}|${formatIdentity(id)}`;
-}
-
-function toProtoChangeSet(changeSet: ChangeSet) {
-  return {
-    entries: changeSet.entries.map((entry) => ({
-      object: { group: entry.object.group, version: entry.object.version, kind: entry.object.kind, namespace: entry.object.namespace, name: entry.object.name },
-      action: changeActionFromName(entry.action),
-      message: entry.message ?? '',
-    })),
-  };
-}
-
-type AgentMessageBody = MessageInitShape<typeof AgentMessageSchema>['body'];
-
-/** How one of an application's objects looks live. */
-interface ResourceHealth {
-  id: ObjectIdentity;
-  health: Health;
-}
-
-/**
- * One cluster's agent: dials out to the hub, receives the desired state, verifies and applies
- * each application's bundle with server-side apply, prunes what left git when asked, and reports.
- * Many agents can run in one process. Emits `synced` (application, ChangeSet) and `refused`
- * (application, reason) as it works.
+ * One cluster's agent: dials out to the hub, receives the desired state, and keeps the cluster on
+ * it through its reconcilers — deploy (verify, apply, inventory), prune, watch (drift and health)
+ * and report — around one state object per application. Work on an application runs one task
+ * after another; applications do not wait for each other. Many agents can run in one process.
+ *
+ * Emits `synced` (application, ChangeSet), `refused` (application, reason: a bundle that does not
+ * verify), `failed` (application, reason), `drift` (application, ObjectDrift), `healed`
+ * (application, ChangeSet), `retired` (application, ChangeSet), `verified` (per-application live
+ * digests), `paused`, `resumed`, and `credentialRefused` (the hub's details, the wait before the
+ * next try in milliseconds).
  */
 export class Agent extends EventEmitter {
   private readonly hub: HubClient;
   private readonly resources: ResourceManager;
-  private readonly inventories: InventoryStore;
+  private readonly cache: DesiredStateCache;
+  private readonly session: HubSession;
+  private readonly deployer: Deployer;
+  private readonly pruner: Pruner;
+  private readonly monitor: Monitor;
+  private readonly reporter: Reporter;
+  private readonly applications = new Map<string, ApplicationState>();
+  private readonly queue = new KeyedSerialQueue<string>();
+  /** Acknowledgements go out in the order the hub's messages came, each once its work is done. */
+  private acknowledged: Promise<void> = Promise.resolve();
   private credential: string | undefined;
-  private stream: ReturnType<HubClient['connect']> | null = null;
-  /** Drift reports and heal results are kept until the hub acknowledges them, and resent on the next session. */
-  private readonly channel = new SequencedChannel<AgentMessageBody>({ mustArrive: (body) => body?.case === 'drift' || body?.case === 'healResult', capacity: 1_000 });
-  private stopped = false;
-  private attempts = 0;
-  private heartbeat: NodeJS.Timeout | null = null;
   private checksums: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  /** Digest applied per application: a repeated desired state changes nothing. */
-  private readonly applied = new Map<string, string>();
-  private work: Promise<void> = Promise.resolve();
-  private hubAnswered = false;
   /** Paused by the hub: nothing is applied or healed until resumed. */
   private paused = false;
-  /** What git says each managed object should be, by object key, with its application. */
-  private readonly desired = new Map<string, { application: string; object: JsonObject }>();
-  /** Watches by `apiVersion|kind|namespace`, each stopped with its function. */
-  private readonly watches = new Map<string, Promise<() => void>>();
-  /** The drift last reported per object, so an unchanged drift is not reported again. */
-  private readonly reportedDrift = new Map<string, string>();
-  /** The last desired state per application, as cached in the cluster. */
-  private readonly cached = new Map<string, CachedDesiredState>();
-  private readonly states = new Map<string, ApplicationDesiredState>();
   /** The applications the hub last said the cluster should run; null until it has said. */
   private listedByHub: Set<string> | null = null;
-  private readonly cache: DesiredStateCache;
-  private readonly reports = new ReportCoalescer<() => AgentMessageBody>(500, (_application, body) => this.send(body()));
-  private readonly lastReports = new Map<string, { signature: string; body: () => AgentMessageBody }>();
 
   constructor(private readonly options: AgentOptions) {
     super();
+    this.credential = options.credential;
     this.hub = new HubClient(options.hub);
     this.resources = new ResourceManager(options.kubeConfig);
-    this.inventories = new InventoryStore(this.resources, options.namespace);
     this.cache = new DesiredStateCache(this.resources, options.namespace);
-    this.credential = options.credential;
+    this.pruner = new Pruner(this.resources, new InventoryStore(this.resources, options.namespace));
+    this.deployer = new Deployer(this.resources, this.cache, this.pruner, options.hubPublicKey, (digest) => this.hub.fetchBundle(this.credential as string, digest));
+    this.session = new HubSession(this.hub, () => this.credential as string, options, {
+      hello: async () => ({ agentVersion: options.agentVersion, kubernetesVersion: await this.kubernetesVersion(), heldDigests: this.heldDigests() }),
+      opened: () => this.reporter.resend(this.applications.values()),
+      message: (message, acknowledge) => this.onHubMessage(message, acknowledge),
+      credentialRefused: (details, retryInMs) => this.emit('credentialRefused', details, retryInMs),
+    });
+    this.reporter = new Reporter((body) => this.session.send(body));
+    this.monitor = new Monitor(this.resources, () => this.applications.values(), {
+      drifted: (state, object, drift) => this.onDrift(state, object, drift),
+      resolved: (state, object, restoredBy) => this.reporter.driftResolved(state, object, restoredBy),
+      changed: (state) => this.reporter.status(state),
+    });
   }
 
   /** Registers when needed, then keeps a session with the hub until stopped. */
@@ -156,135 +106,102 @@ export class Agent extends EventEmitter {
     }
     await this.resources.client.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.options.namespace } }, undefined, undefined, this.resources.options.fieldManager, true, 'application/apply-patch+yaml');
     // Enforce what the cluster last received before the hub is even reached: it may be away.
-    const cached = await this.cache.readAll();
-    for (const entry of cached) this.cached.set(entry.application, entry);
-    await this.enqueue(() => this.converge(cached.map(fromCached)), '');
-    await this.connect();
-    this.checksums = setInterval(() => void this.enqueue(() => this.verifyLive(), ''), this.options.checksumIntervalMs);
+    for (const { state: desired, bundle } of await this.cache.readAll()) {
+      const state = new ApplicationState(desired);
+      state.bundle = { digest: desired.bundleDigest, json: bundle };
+      this.applications.set(state.name, state);
+    }
+    await Promise.all([...this.applications.values()].map((state) => this.run(state.name, () => this.converge(state.desired))));
+    await this.session.open();
+    this.checksums = setInterval(() => void this.verifyLive(), this.options.checksumIntervalMs);
     this.checksums.unref();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.checksums) clearInterval(this.checksums);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.stream?.cancel();
-    for (const stop of this.watches.values()) (await stop.catch(() => () => undefined))();
-    await this.work;
+    this.session.close();
+    this.monitor.stop();
+    await this.queue.drained();
     this.hub.close();
   }
 
-  private async connect(): Promise<void> {
-    // Asked first: from opening the stream to its Hello nothing may wait, or a message sent meanwhile would overtake the resent ones.
-    const kubernetesVersion = await this.kubernetesVersion();
-    const stream = this.hub.connect(this.credential as string);
-    this.stream = stream;
-    stream.on('data', (message: HubMessage) => {
-      this.attempts = 0;
-      this.hubAnswered = true;
-      this.onHubMessage(message);
+  /** Runs work on one application after what is queued for it; a failure is reported as a `failed` event. */
+  private run(application: string, task: () => Promise<void>): Promise<void> {
+    return this.queue.run(application, task).catch((error: unknown) => {
+      this.emit('failed', application, messageOf(error));
     });
-    stream.on('error', () => this.reconnectLater());
-    stream.on('end', () => this.reconnectLater());
-    // What the hub did not acknowledge goes first, in order, so it is not taken for a duplicate of what follows.
-    for (const message of this.channel.unacknowledged()) stream.write(create(AgentMessageSchema, message));
-    this.send({
-      case: 'hello',
-      value: { agentVersion: this.options.agentVersion, kubernetesVersion, heldDigests: [...this.applied.values()], lastAckedSequence: this.channel.lastHandled.sequence, lastAckedIncarnation: this.channel.lastHandled.incarnation },
-    });
-    // A new session starts from nothing: the hub gets every last status again, including those made while cut off.
-    this.reports.reset();
-    for (const [application, { signature, body }] of this.lastReports) this.reports.offer(application, signature, body);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => this.send({ case: 'heartbeat', value: {} }), this.options.heartbeatIntervalMs);
-    this.heartbeat.unref();
   }
 
-  /** Exponential backoff with full jitter, so a fleet does not reconnect in step after a hub restart. */
-  private reconnectLater(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    this.stream = null;
-    this.hubAnswered = false;
-    const ceiling = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** this.attempts++);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.connect().catch(() => this.reconnectLater());
-    }, Math.random() * ceiling);
-    this.reconnectTimer.unref();
-  }
-
-  /** Whether a session with the hub is open and has answered. */
-  private get connected(): boolean {
-    return this.stream !== null && this.hubAnswered;
-  }
-
-  private send(body: AgentMessageBody): void {
-    const message = this.channel.stamp(body);
-    this.stream?.write(create(AgentMessageSchema, message));
+  private onHubMessage(message: HubMessage, acknowledge: () => void): void {
+    let done: Promise<unknown> = Promise.resolve();
+    if (message.body.case === 'heal') done = this.heal(message.body.value);
+    else if (message.body.case === 'desiredState') {
+      const applications = message.body.value.applications;
+      this.listedByHub = new Set(applications.map((desired) => desired.application));
+      done = Promise.all([this.retireUnlisted(), ...applications.map((desired) => this.run(desired.application, () => this.converge(desired)))]);
+    }
+    const previous = this.acknowledged;
+    this.acknowledged = Promise.all([previous, done]).then(acknowledge);
   }
 
   /**
-   * Runs cluster work one task after another, in the order it came (desired states, heals), so two
-   * applies never interleave; a failure is reported as a `failed` event and the queue goes on.
+   * Brings an application to its desired state. Its bundle comes from what the agent holds when the
+   * digest is the same, else from the hub; nothing is applied again for a digest already applied,
+   * but new policies and ignore rules hold at once (and are cached).
    */
-  private enqueue(task: () => Promise<void>, application: string): Promise<void> {
-    this.work = this.work.then(task).catch((error: unknown) => {
-      this.emit('failed', application, error instanceof Error ? error.message : String(error));
-    });
-    return this.work;
-  }
-
-  /** Handles each hub message once, in order, acknowledging it when done (a resent duplicate only gets its acknowledgement again). */
-  private onHubMessage(message: HubMessage): void {
-    if (message.body.case === 'ack') return this.channel.acknowledge(message.body.value.sequence);
-    const acknowledge = () => this.send({ case: 'ack', value: { sequence: message.sequence } });
-    if (!this.channel.isNew(message)) return acknowledge();
-    this.channel.handled(message);
-    if (message.body.case === 'heal') {
-      const instruction = message.body.value;
-      void this.enqueue(() => this.heal(instruction), instruction.application).then(acknowledge);
-    } else if (message.body.case === 'desiredState') {
-      const applications = message.body.value.applications;
-      this.listedByHub = new Set(applications.map((state) => state.application));
-      void this.enqueue(async () => {
-        await this.retireUnlisted();
-        await this.converge(applications);
-      }, '').then(acknowledge);
-    } else {
-      void this.work.then(acknowledge);
+  private async converge(desired: ApplicationDesiredState): Promise<void> {
+    let state = this.applications.get(desired.application);
+    if (!state) {
+      state = new ApplicationState(desired);
+      this.applications.set(state.name, state);
+    }
+    const previous = state.desired;
+    state.desired = desired;
+    if (this.paused) return;
+    if (state.appliedDigest === desired.bundleDigest) {
+      if (equals(ApplicationDesiredStateSchema, previous, desired) || !state.bundle) return;
+      await this.deployer.remember(desired, state.bundle.json);
+      // Other ignore rules may make other fields drift, or none.
+      await this.monitor.readBack(state);
+      return;
+    }
+    state.deployed = true;
+    try {
+      const { json, objects } = await this.deployer.bundleOf(state, desired);
+      await this.deployer.remember(desired, json);
+      state.bundle = { digest: desired.bundleDigest, json };
+      const dropped = state.setObjects(objects, desired.revision);
+      this.monitor.watchAll();
+      const changeSet = await this.applying(state, () => this.deployer.deploy(state));
+      const failed = entriesWith(changeSet, 'failed');
+      state.lastChangeSet = changeSet;
+      state.error = failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '';
+      if (failed.length === 0) state.appliedDigest = desired.bundleDigest;
+      // Git no longer has these: whatever drift they had is over.
+      for (const object of dropped) if (object.drift) this.reporter.driftResolved(state, object, capstanFieldManager);
+      await this.monitor.readBack(state);
+      this.reporter.status(state);
+      this.emit('synced', state.name, changeSet);
+    } catch (error) {
+      const reason = messageOf(error);
+      state.error = reason;
+      state.lastChangeSet = { entries: [] };
+      this.reporter.status(state);
+      if (isCredentialRefused(error)) this.emit('credentialRefused', error.details, this.options.reconnectMaxMs);
+      if (error instanceof BundleVerificationError) this.emit('refused', state.name, reason);
+      else this.emit('failed', state.name, reason);
     }
   }
 
-  /** Brings every application to its desired state; bundles come from the cache when it holds them, else from the hub. */
-  private async converge(applications: readonly ApplicationDesiredState[]): Promise<void> {
-    for (const state of applications) {
-      // Policy and ignore rules may change without the bundle changing.
-      this.states.set(state.application, state);
-      if (this.paused || this.applied.get(state.application) === state.bundleDigest) continue;
-      try {
-        verifyBundleSignature(state.bundleDigest, state.bundleSignature, this.options.hubPublicKey);
-        const cached = this.cached.get(state.application);
-        const json = cached?.bundleDigest === state.bundleDigest ? cached.bundle : await this.hub.fetchBundle(this.credential as string, state.bundleDigest);
-        verifyBundleContent(state.bundleDigest, json);
-        const entry = toCached(state, json);
-        this.cached.set(state.application, entry);
-        await this.cache.write(entry);
-        const objects = JSON.parse(json) as JsonObject[];
-        // The new desired state is what watch events are judged against from here on, before the apply makes them.
-        this.setDesired(state.application, objects);
-        const changeSet = await this.apply(state, objects);
-        const failed = changeSet.entries.filter((change) => change.action === 'failed');
-        if (failed.length === 0) this.applied.set(state.application, state.bundleDigest);
-        await this.watchKinds(objects);
-        this.report(state, changeSet, failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '', await this.healthOf(objects));
-        this.emit('synced', state.application, changeSet);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.report(state, { entries: [] }, reason);
-        if (error instanceof BundleVerificationError) this.emit('refused', state.application, reason);
-        else this.emit('failed', state.application, reason);
-      }
+  /** Runs an apply of the application, recording what it did to each object; drift is judged after it, not during. */
+  private async applying(state: ApplicationState, apply: () => Promise<ChangeSet>): Promise<ChangeSet> {
+    state.applying++;
+    try {
+      const changeSet = await apply();
+      state.recordApply(changeSet);
+      return changeSet;
+    } finally {
+      state.applying--;
     }
   }
 
@@ -293,216 +210,104 @@ export class Agent extends EventEmitter {
    * changed): with prune on their objects are deleted — only those Capstan applied — and the agent
    * stops enforcing them. Nothing changes while paused. Emits `retired` (application, ChangeSet).
    */
-  private async retireUnlisted(): Promise<void> {
-    if (this.paused || !this.listedByHub) return;
-    for (const application of new Set([...this.states.keys(), ...this.cached.keys()])) {
-      if (this.listedByHub.has(application)) continue;
-      const prune = this.states.get(application)?.prune ?? this.cached.get(application)?.prune ?? false;
-      this.setDesired(application, []);
-      this.states.delete(application);
-      this.applied.delete(application);
-      this.lastReports.delete(application);
-      this.reports.forget(application);
-      let changeSet: ChangeSet = { entries: [] };
-      if (prune) {
-        const inventory = await this.inventories.read(application);
-        changeSet = await deleteAll(this.resources, inventory.objects);
-        const left = nextInventory([], inventory.objects, changeSet);
-        // Objects that failed to delete stay in the inventory, so a later prune can still take them.
-        if (left.objects.length) await this.inventories.write(application, left);
-        else await this.inventories.remove(application);
-      }
-      await this.cache.remove(application);
-      this.cached.delete(application);
-      this.emit('retired', application, changeSet);
-    }
+  private retireUnlisted(): Promise<unknown> {
+    const listed = this.listedByHub;
+    if (this.paused || !listed) return Promise.resolve();
+    const unlisted = [...this.applications.keys()].filter((application) => !listed.has(application));
+    return Promise.all(unlisted.map((application) => this.run(application, () => this.retire(application))));
   }
 
-  /** Applies the bundle, then prunes (when asked; else reports as skipped) what the previous inventory had and this one lacks. */
-  private async apply(state: ApplicationDesiredState, objects: JsonObject[]): Promise<ChangeSet> {
-    const applied = await applyAllStaged(this.resources, objects);
-    const previous = await this.inventories.read(state.application);
-    const appliedIds = applied.entries.filter((entry) => entry.action !== 'failed' && entry.action !== 'skipped').map((entry) => entry.object);
-    const stale = inventoryDiff(previous, { objects: objects.map((object) => identityOf(object)) });
-    const pruned = state.prune && stale.length ? await deleteAll(this.resources, stale) : null;
-    await this.inventories.write(state.application, nextInventory(appliedIds, stale, pruned));
-    const left = state.prune ? [] : stale.map((object) => ({ object, subject: formatIdentity(object), action: 'skipped' as const, message: 'no longer in git; left in place because prune is off' }));
-    return { entries: [...applied.entries, ...(pruned?.entries ?? []), ...left] };
+  private async retire(application: string): Promise<void> {
+    const state = this.applications.get(application);
+    if (!state || this.listedByHub?.has(application)) return;
+    this.applications.delete(application);
+    this.reporter.forget(application);
+    this.monitor.watchAll();
+    const changeSet = await this.pruner.retire(application, state.desired.prune);
+    await this.cache.remove(application);
+    this.emit('retired', application, changeSet);
   }
 
-  /** Replaces what git says of the application's objects; objects it no longer has are no longer watched for drift. */
-  private setDesired(application: string, objects: JsonObject[]): void {
-    for (const [key, entry] of this.desired) {
-      if (entry.application !== application) continue;
-      this.desired.delete(key);
-      this.reportedDrift.delete(key);
-    }
-    for (const object of objects) this.desired.set(objectKey(identityOf(object)), { application, object });
-  }
-
-  /** Watches the kinds of these objects from now on, to see drift as it happens. */
-  private async watchKinds(objects: JsonObject[]): Promise<void> {
-    for (const object of objects) {
-      const id = identityOf(object);
-      const apiVersion = String(object['apiVersion']);
-      const watchKey = `${apiVersion}|${id.kind}|${id.namespace}`;
-      if (this.watches.has(watchKey)) continue;
-      const watching = watchKind(this.resources, { apiVersion, kind: id.kind, namespace: id.namespace }, (type, live) => this.onObjectEvent(type, live as unknown as JsonObject));
-      this.watches.set(watchKey, watching);
-      // A kind the cluster does not serve (yet) is tried again with the next apply; its objects already failed there.
-      watching.catch(() => this.watches.delete(watchKey));
-    }
-    await Promise.allSettled(this.watches.values());
-  }
-
-  /**
-   * Reads every managed object back and judges it, whatever watch events said (one may have been
-   * missed): drift found is reported as if seen live, and the hub gets each application's live
-   * digest to compare with the bundle it wants there. Emits `verified` with the digests.
-   */
-  private async verifyLive(): Promise<void> {
-    const drifts = new Map<string, ObjectDrift[]>([...this.states.keys()].map((application) => [application, []]));
-    for (const [key, entry] of this.desired) {
-      const live = (await this.resources.client.read(referenceTo(identityOf(entry.object))).catch(() => null)) as unknown as JsonObject | null;
-      // Told again, in case the first report was lost with a session.
-      this.reportedDrift.delete(key);
-      const drift = this.judge(live ? 'MODIFIED' : 'DELETED', live ?? entry.object);
-      if (drift) drifts.get(entry.application)?.push(drift);
-    }
-    const applications = [...this.states.values()].map((state) => ({ application: state.application, liveDigest: liveDigest(state.bundleDigest, drifts.get(state.application) ?? []) }));
-    this.send({ case: 'checksums', value: { applications } });
-    this.emit('verified', applications);
-  }
-
-  private onObjectEvent(type: string, live: JsonObject): void {
-    this.judge(type, live);
-  }
-
-  /** Judges a managed object as it is live; reports drift not reported before, and returns the drift found. */
-  private judge(type: string, live: JsonObject): ObjectDrift | null {
-    const key = objectKey(identityOf(live));
-    const entry = this.desired.get(key);
-    if (!entry) return null;
-    const ignore = (this.states.get(entry.application)?.ignoreRules ?? []).map((rule) => ({ ...rule }));
-    const drift = detectDrift(entry.object, type === 'DELETED' ? null : live, { ignore });
-    const signature = drift ? JSON.stringify([drift.deleted, drift.fields.map((field) => [field.path, field.live])]) : '';
-    if (this.reportedDrift.get(key) === signature || (!drift && !this.reportedDrift.has(key))) return drift;
-    if (!drift) {
-      this.reportedDrift.delete(key);
-      return null;
-    }
-    this.reportedDrift.set(key, signature);
-    this.emit('drift', entry.application, drift);
-    const report = {
-      application: entry.application,
-      object: { ...drift.object },
-      objectDeleted: drift.deleted,
-      observedAtUnixMs: BigInt(Date.now()),
-      fields: drift.fields.map((field) => ({ path: field.path, desiredJson: JSON.stringify(field.desired), liveJson: field.live === undefined ? '' : JSON.stringify(field.live), changedBy: field.changedBy ?? '' })),
-    };
-    if (!this.connected && !this.paused && this.states.get(entry.application)?.healPolicy === HealPolicy.AUTO) {
-      // Cut off from the hub, the agent keeps enforcing under the last policy it received, and tells the hub once it is back.
-      void this.enqueue(async () => {
-        const changeSet = await this.reapply(entry.application, [identityOf(entry.object)]);
-        const healed = changeSet.entries.every((change) => change.action !== 'failed');
-        this.send({ case: 'drift', value: healed ? { ...report, healedLocallyAtUnixMs: BigInt(Date.now()) } : report });
-      }, entry.application);
-      return drift;
-    }
-    this.send({ case: 'drift', value: report });
-    return drift;
+  /** Drift under auto while cut off from the hub is healed at once under the last policy received, and the hub told once it is back; else the hub decides. */
+  private onDrift(state: ApplicationState, object: ManagedObject, drift: ObjectDrift): void {
+    this.emit('drift', state.name, drift);
+    if (this.session.connected || this.paused || state.desired.healPolicy !== HealPolicy.AUTO) return this.reporter.drift(state, drift);
+    void this.run(state.name, () =>
+      this.reapply(state, [object.key], (changeSet) => this.reporter.drift(state, drift, entriesWith(changeSet, 'failed').length === 0 ? Date.now() : undefined)),
+    );
   }
 
   /** Carries out an instruction from the hub: re-apply objects, resync an application (all when none is named), pause or resume. */
-  private async heal(instruction: HealInstruction): Promise<void> {
+  private heal(instruction: HealInstruction): Promise<unknown> {
+    const named = (state: ApplicationState) => !instruction.application || state.name === instruction.application;
     switch (instruction.action.case) {
       case 'pause':
         this.paused = true;
         this.emit('paused');
-        return;
+        return Promise.resolve();
       case 'resume':
         // The hub says so on every Hello of a cluster that is not paused.
-        if (!this.paused) return;
+        if (!this.paused) return Promise.resolve();
         this.paused = false;
         this.emit('resumed');
-        await this.retireUnlisted();
-        return this.converge([...this.states.values()]);
+        return Promise.all([this.retireUnlisted(), ...[...this.applications.values()].map((state) => this.run(state.name, () => this.converge(state.desired)))]);
       case 'resync':
-        for (const application of this.states.keys()) if (!instruction.application || application === instruction.application) this.applied.delete(application);
-        return this.converge([...this.states.values()].filter((state) => !instruction.application || state.application === instruction.application));
+        return Promise.all(
+          [...this.applications.values()].filter(named).map((state) =>
+            this.run(state.name, () => {
+              state.appliedDigest = null;
+              return this.converge(state.desired);
+            }),
+          ),
+        );
       case 'reapply': {
-        if (this.paused) return;
-        const changeSet = await this.reapply(instruction.application, instruction.action.value.objects);
-        const failed = changeSet.entries.filter((entry) => entry.action === 'failed');
-        this.send({
-          case: 'healResult',
-          value: { instructionId: instruction.instructionId, application: instruction.application, changeSet: toProtoChangeSet(changeSet), error: failed.map((entry) => `${entry.subject}: ${entry.message}`).join('; ') },
-        });
-        return;
+        if (this.paused) return Promise.resolve();
+        const keys = instruction.action.value.objects.map(objectKey);
+        const tell = (changeSet: ChangeSet) => this.reporter.healResult(instruction.instructionId, instruction.application, changeSet);
+        const state = this.applications.get(instruction.application);
+        if (!state) {
+          tell({ entries: [] });
+          return Promise.resolve();
+        }
+        return this.run(state.name, () => this.reapply(state, keys, tell));
       }
       default:
-        return;
+        return Promise.resolve();
     }
   }
 
-  /** Applies these objects again as git says they should be, leaving out the fields ignore rules give to others. */
-  private async reapply(application: string, refs: readonly ObjectIdentity[]): Promise<ChangeSet> {
-    const objects = refs
-      .map((ref) => this.desired.get(objectKey(ref)))
-      .filter((entry): entry is { application: string; object: JsonObject } => entry !== undefined)
-      .map((entry) => withoutIgnoredFields(entry.object, this.states.get(entry.application)?.ignoreRules ?? []));
-    const changeSet = await applyAll(this.resources, objects);
-    for (const object of objects) this.reportedDrift.delete(objectKey(identityOf(object)));
-    this.emit('healed', application, changeSet);
-    return changeSet;
-  }
-
-  /** The health of each of the application's live objects (libs/health judges each by kind). */
-  private healthOf(objects: readonly JsonObject[]): Promise<ResourceHealth[]> {
-    return Promise.all(
-      objects.map(async (object) => {
-        const id = identityOf(object);
-        const live = await this.resources.client.read(referenceTo(id)).catch(() => null);
-        return { id, health: healthOf(live as unknown as KubeObject | null) };
-      }),
-    );
+  /** Applies these objects again as git says; `tell` hears what it did before the objects are judged again. */
+  private async reapply(state: ApplicationState, keys: readonly string[], tell: (changeSet: ChangeSet) => void): Promise<void> {
+    const changeSet = await this.applying(state, () => this.deployer.reapply(state, keys));
+    this.emit('healed', state.name, changeSet);
+    tell(changeSet);
+    const objects = keys.flatMap((key) => state.objects.get(key) ?? []);
+    await this.monitor.readBack(state, objects);
   }
 
   /**
-   * Reports an application's status with one entry per object (failed when its apply failed), coalesced:
-   * at most one report per application per 500 ms, and only when it changed.
+   * Reads every managed object back and judges it, whatever watch events said (one may have been
+   * missed): drift found is reported again, and the hub gets each application's live digest to
+   * compare with the bundle it wants there (none for an application some of whose objects could
+   * not be read). Emits `verified` with the digests.
    */
-  private report(state: ApplicationDesiredState, changeSet: ChangeSet, error: string, resources?: readonly ResourceHealth[]): void {
-    const failed = new Set(changeSet.entries.filter((entry) => entry.action === 'failed').map((entry) => objectKey(entry.object)));
-    // Without its objects' health (the apply did not get that far) the application's health is unknown.
-    const health = resources ? worstHealth(resources.map((resource) => resource.health)) : { status: HealthStatus.Unknown, message: '' };
-    const signature = JSON.stringify([
-      state.revision,
-      state.bundleDigest,
-      error,
-      changeSet.entries.map((entry) => [entry.subject, entry.action, entry.message]),
-      resources?.map((resource) => [objectKey(resource.id), resource.health.status, resource.health.message]),
-    ]);
-    const body = () => ({
-      case: 'status' as const,
-      value: {
-        application: state.application,
-        revision: state.revision,
-        bundleDigest: state.bundleDigest,
-        sync: error ? SyncState.FAILED : SyncState.SYNCED,
-        health: { status: healthStatusFromName(health.status), message: health.message },
-        resources: (resources ?? []).map(({ id, health: resourceHealth }) => ({
-          object: { group: id.group, version: id.version, kind: id.kind, namespace: id.namespace, name: id.name },
-          sync: failed.has(objectKey(id)) ? SyncState.FAILED : SyncState.SYNCED,
-          health: { status: healthStatusFromName(resourceHealth.status), message: resourceHealth.message },
-        })),
-        error,
-        observedAtUnixMs: BigInt(Date.now()),
-        lastChangeSet: toProtoChangeSet(changeSet),
-      },
-    });
-    this.lastReports.set(state.application, { signature, body });
-    this.reports.offer(state.application, signature, body);
+  private async verifyLive(): Promise<void> {
+    const verified = await Promise.all(
+      [...this.applications.values()].map(async (state) => {
+        let drifts: Awaited<ReturnType<Monitor['readBack']>> = null;
+        await this.run(state.name, async () => {
+          drifts = await this.monitor.readBack(state, undefined, true);
+        });
+        return drifts ? [{ application: state.name, liveDigest: liveDigest(state.desired.bundleDigest, drifts) }] : [];
+      }),
+    );
+    const applications = verified.flat();
+    this.reporter.checksums(applications);
+    this.emit('verified', applications);
+  }
+
+  private heldDigests(): string[] {
+    return [...this.applications.values()].flatMap((state) => (state.appliedDigest ? [state.appliedDigest] : []));
   }
 
   private async kubernetesVersion(): Promise<string> {

@@ -1,22 +1,23 @@
-import { PatchStrategy } from '@kubernetes/client-node';
+import { fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { type ResourceManager, statusCodeOf } from '@capstan/kube';
+import { type ApplicationDesiredState, ApplicationDesiredStateSchema } from '@capstan/proto';
+import { PatchStrategy } from '@kubernetes/client-node';
 
-/** What the agent keeps of one application's desired state: enough to enforce it with the hub away. */
+/**
+ * What the agent keeps of one application: everything needed to enforce it with the hub away —
+ * the whole desired state as the hub sent it (revision, signature, prune and heal policy, ignore
+ * rules) and its bundle.
+ */
 export interface CachedDesiredState {
-  application: string;
-  revision: string;
-  commitSha: string;
-  bundleDigest: string;
-  /** Base64 of the hub's signature, verified again when the cache is read. */
-  bundleSignature: string;
-  prune: boolean;
-  healPolicy: number;
-  /** The bundle's canonical JSON. */
+  state: ApplicationDesiredState;
+  /** The bundle's canonical JSON; its digest and the hub's signature are verified again when it is used. */
   bundle: string;
 }
 
 const cacheLabel = 'capstan.dev/desired-state';
 const secretName = (application: string) => `capstan-desired-${application}`;
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const fromBase64 = (text: string | undefined) => Buffer.from(text ?? '', 'base64').toString('utf8');
 
 /** Keeps each application's last desired state in a Secret of the agent's namespace, so a restarted agent works without the hub. */
 export class DesiredStateCache {
@@ -25,14 +26,14 @@ export class DesiredStateCache {
     private readonly namespace: string,
   ) {}
 
-  async write(state: CachedDesiredState): Promise<void> {
+  async write({ state, bundle }: CachedDesiredState): Promise<void> {
     await this.manager.client.patch(
       {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: { name: secretName(state.application), namespace: this.namespace, labels: { [cacheLabel]: 'true', 'app.kubernetes.io/managed-by': 'capstan' } },
         type: 'Opaque',
-        data: { state: Buffer.from(JSON.stringify(state)).toString('base64') },
+        data: { desiredState: base64(toJsonString(ApplicationDesiredStateSchema, state)), bundle: base64(bundle) },
       } as never,
       undefined,
       undefined,
@@ -51,11 +52,18 @@ export class DesiredStateCache {
     }
   }
 
-  /** Every cached application state; none when the namespace does not exist yet. */
+  /** Every cached application state; none when the namespace does not exist yet. An entry that does not read is left out: the hub sends that state again. */
   async readAll(): Promise<CachedDesiredState[]> {
     try {
       const list = await this.manager.client.list('v1', 'Secret', this.namespace, undefined, undefined, undefined, undefined, `${cacheLabel}=true`);
-      return list.items.map((secret) => JSON.parse(Buffer.from((secret as { data?: Record<string, string> }).data?.['state'] ?? '', 'base64').toString('utf8')) as CachedDesiredState);
+      return list.items.flatMap((secret) => {
+        const data = (secret as { data?: Record<string, string> }).data;
+        try {
+          return [{ state: fromJsonString(ApplicationDesiredStateSchema, fromBase64(data?.['desiredState'])), bundle: fromBase64(data?.['bundle']) }];
+        } catch {
+          return [];
+        }
+      });
     } catch (error) {
       if (statusCodeOf(error) === 404) return [];
       throw error;

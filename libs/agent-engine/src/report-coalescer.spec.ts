@@ -7,10 +7,10 @@ describe('status report coalescing', () => {
   it('sends a first report at once, then at most one per interval per application, the latest', () => {
     const sent: Array<[string, string]> = [];
     const coalescer = new ReportCoalescer<string>(500, (key, value) => sent.push([key, value]));
-    coalescer.offer('web', 'a', 'report a');
-    coalescer.offer('web', 'b', 'report b');
-    coalescer.offer('web', 'c', 'report c');
-    coalescer.offer('api', 'x', 'report x');
+    coalescer.offer('web', () => ({ signature: 'a', value: 'report a' }));
+    coalescer.offer('web', () => ({ signature: 'b', value: 'report b' }));
+    coalescer.offer('web', () => ({ signature: 'c', value: 'report c' }));
+    coalescer.offer('api', () => ({ signature: 'x', value: 'report x' }));
     expect(sent).toEqual([
       ['web', 'report a'],
       ['api', 'report x'],
@@ -28,22 +28,39 @@ describe('status report coalescing', () => {
   it('sends nothing when nothing changed, nor for a change undone within the interval', () => {
     const sent: string[] = [];
     const coalescer = new ReportCoalescer<string>(500, (_key, value) => sent.push(value));
-    coalescer.offer('web', 'synced', 'first');
+    coalescer.offer('web', () => ({ signature: 'synced', value: 'first' }));
     jest.advanceTimersByTime(100);
-    coalescer.offer('web', 'synced', 'the same again');
-    coalescer.offer('web', 'drifted', 'drifted');
-    coalescer.offer('web', 'synced', 'healed');
+    coalescer.offer('web', () => ({ signature: 'synced', value: 'the same again' }));
+    coalescer.offer('web', () => ({ signature: 'drifted', value: 'drifted' }));
+    coalescer.offer('web', () => ({ signature: 'synced', value: 'healed' }));
     jest.advanceTimersByTime(1_000);
     expect(sent).toEqual(['first']);
+  });
+
+  it('composes a burst of offers once, when the interval ends', () => {
+    const sent: string[] = [];
+    let compositions = 0;
+    const coalescer = new ReportCoalescer<string>(500, (_key, value) => sent.push(value));
+    const offer = (value: string) =>
+      coalescer.offer('web', () => {
+        compositions++;
+        return { signature: value, value };
+      });
+    offer('first');
+    for (let event = 0; event < 100; event++) offer(`event ${event}`);
+    expect(compositions).toBe(1);
+    jest.advanceTimersByTime(500);
+    expect(compositions).toBe(2);
+    expect(sent).toEqual(['first', 'event 99']);
   });
 
   it('drops the pending report of a key it is told to forget', () => {
     const sent: string[] = [];
     const coalescer = new ReportCoalescer<string>(500, (key, value) => sent.push(`${key}: ${value}`));
-    coalescer.offer('web', 'a', 'first');
-    coalescer.offer('api', 'x', 'first');
-    coalescer.offer('web', 'b', 'second');
-    coalescer.offer('api', 'y', 'second');
+    coalescer.offer('web', () => ({ signature: 'a', value: 'first' }));
+    coalescer.offer('api', () => ({ signature: 'x', value: 'first' }));
+    coalescer.offer('web', () => ({ signature: 'b', value: 'second' }));
+    coalescer.offer('api', () => ({ signature: 'y', value: 'second' }));
     coalescer.forget('web');
     jest.advanceTimersByTime(1_000);
     expect(sent).toEqual(['web: first', 'api: first', 'api: second']);
@@ -52,9 +69,9 @@ describe('status report coalescing', () => {
   it('sends again after a reset, whatever the report says', () => {
     const sent: string[] = [];
     const coalescer = new ReportCoalescer<string>(500, (_key, value) => sent.push(value));
-    coalescer.offer('web', 'same', 'first');
+    coalescer.offer('web', () => ({ signature: 'same', value: 'first' }));
     coalescer.reset();
-    coalescer.offer('web', 'same', 'after reconnect');
+    coalescer.offer('web', () => ({ signature: 'same', value: 'after reconnect' }));
     expect(sent).toEqual(['first', 'after reconnect']);
   });
 });
