@@ -1,15 +1,18 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import depthLimit from 'graphql-depth-limit';
 import { LoggerModule } from 'nestjs-pino';
+import { destination } from 'pino';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
 import { FleetEventsModule } from './events/fleet-events.module';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { CapstanErrorCode } from './common/capstan.exception';
 import { formatGraphqlError } from './common/graphql-error.formatter';
 import { InputValidationPipe } from './common/input-validation.pipe';
 import { StringMapScalar } from './common/string-map.scalar';
@@ -19,6 +22,7 @@ import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { DesiredStateEventsModule } from './rendering/desired-state-events';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
+import { redactedLogPaths, scrubbingDestination, serializeLoggedError } from './observability/log-redaction';
 import { MetricsService } from './observability/metrics.service';
 import { ObservabilityModule } from './observability/observability.module';
 import { queryComplexityPlugin } from './observability/query-limits.plugin';
@@ -36,10 +40,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            autoLogging: { ignore: (request) => probePaths.has(request.url ?? '') },
-          },
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              autoLogging: { ignore: (request) => probePaths.has(request.url ?? '') },
+              redact: { paths: redactedLogPaths, censor: '[redacted]' },
+              serializers: { err: serializeLoggedError },
+            },
+            // Whatever a line still holds that looks like a credential is scrubbed on the way out.
+            scrubbingDestination(destination({ dest: 1, sync: true }), [config.adminToken ?? '', config.secretKey ?? '']),
+          ],
         }),
         HubConfigModule.forRoot(config),
         DesiredStateEventsModule,
@@ -56,7 +66,11 @@ export class AppModule {
             context: ({ req }: { req: unknown }) => ({ req }),
             validationRules: [depthLimit(graphqlLimits.maxDepth)],
             plugins: [queryComplexityPlugin(graphqlLimits.maxComplexity), graphqlMetricsPlugin(metrics)],
-            formatError: formatGraphqlError((error) => errorLogger.error(error)),
+            formatError: formatGraphqlError({
+              // Refusals are worth seeing at the default level; other callers' mistakes only when debugging.
+              client: (code, summary) => (code === CapstanErrorCode.PermissionDenied || code === CapstanErrorCode.Unauthenticated ? errorLogger.log(summary) : errorLogger.debug(summary)),
+              internal: (error) => errorLogger.error(error),
+            }),
           }),
         }),
         AuditModule,
@@ -68,7 +82,7 @@ export class AppModule {
         ApplicationsModule,
         AgentGatewayModule,
       ],
-      providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }],
+      providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };
   }
 }
