@@ -1,5 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AgentService, grpcServiceDefinition } from '@capstan/proto';
+import { KubeSimServer } from '@capstan/kube-sim';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 
 const agentBin = join(__dirname, '../bin/agent.js');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [agentBin, ...args], { env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env }, encoding: 'utf8' });
@@ -21,5 +27,40 @@ describe('the agent process', () => {
     const result = run(['--hub', '127.0.0.1:1', '--hub-public-key', agentBin, '--credential-file', '/nonexistent/credential', '--kubeconfig', agentBin]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('no credential in /nonexistent/credential: pass --token');
+  });
+
+  it('says so in its log when the hub refuses its credential', async () => {
+    const refusingHub = new Server();
+    refusingHub.addService(grpcServiceDefinition(AgentService), {
+      register: () => undefined,
+      fetchBundle: () => undefined,
+      connect: (call: { emit(event: 'error', error: unknown): void }) => call.emit('error', { code: status.UNAUTHENTICATED, details: 'the credential of cluster east was revoked' }),
+    });
+    const port = await new Promise<number>((resolve, reject) => refusingHub.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    const kubeSim = new KubeSimServer({ controllers: false });
+    await kubeSim.start();
+    kubeSim.addCluster('east');
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-agent-'));
+    writeFileSync(join(dir, 'kubeconfig'), kubeSim.kubeconfig());
+    writeFileSync(join(dir, 'credential'), 'capstan_revoked\n');
+    writeFileSync(join(dir, 'hub.pub'), '');
+    const child = spawn(
+      process.execPath,
+      [agentBin, '--hub', `127.0.0.1:${port}`, '--insecure', '--hub-public-key', join(dir, 'hub.pub'), '--credential-file', join(dir, 'credential'), '--kubeconfig', join(dir, 'kubeconfig')],
+      { env: { PATH: process.env['PATH'], HOME: process.env['HOME'] }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!stderr.includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stderr).toContain("the hub refused this cluster's credential: the credential of cluster east was revoked (trying again in 30 s)");
+    } finally {
+      process.kill(-(child.pid as number), 'SIGTERM');
+      await once(child, 'exit');
+      refusingHub.forceShutdown();
+      await kubeSim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
