@@ -79,7 +79,7 @@ export class ApplicationsService {
   async revisions(applicationName: string, page: PageArgs) {
     const application = await this.get(applicationName);
     const query = this.dataSource.getRepository(RevisionEntity).createQueryBuilder('revision').where('revision.application_id = :id', { id: application.id });
-    return paginate(query, page, { column: 'revision.sequence', direction: 'DESC', key: (revision) => revision.sequence }, (revision) => revision);
+    return paginate(query, page, { column: 'revision.sequence', direction: 'DESC', key: (revision) => revision.sequence, integer: true }, (revision) => revision);
   }
 
   async create(principal: Principal, input: ApplicationFields & { name: string; source: string; basePath: string }, reason?: string): Promise<ApplicationDto> {

@@ -77,6 +77,6 @@ export class AuditService {
     if (filter.targetName) query.andWhere('entry.target_name = :targetName', { targetName: filter.targetName });
     if (filter.since) query.andWhere('entry.at >= :since', { since: filter.since });
     if (filter.until) query.andWhere('entry.at < :until', { until: filter.until });
-    return paginate(query, page, { column: 'entry.id', direction: 'DESC', key: (entry) => entry.id }, (entry) => entry);
+    return paginate(query, page, { column: 'entry.id', direction: 'DESC', key: (entry) => entry.id, integer: true }, (entry) => entry);
   }
 }

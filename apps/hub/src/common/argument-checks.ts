@@ -11,9 +11,9 @@ export function unsoundArguments(value: unknown, path: string): FieldError[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => unsoundArguments(item, `${path}[${index}]`));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, item]) => {
-      const field = path ? `${path}.${key}` : key;
-      const ownKey = key.includes('\u0000') ? [{ field, message: 'must not contain a NUL character (\\u0000) in a key' }] : [];
-      return [...ownKey, ...unsoundArguments(item, field)];
+      // A key with NUL in it is no name to report: the object holding it is.
+      if (key.includes('\u0000')) return [{ field: path, message: 'must not contain a NUL character (\\u0000) in a key' }];
+      return unsoundArguments(item, path ? `${path}.${key}` : key);
     });
   }
   return [];

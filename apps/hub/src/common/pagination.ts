@@ -68,12 +68,20 @@ interface KeysetOrder<E> {
   column: string;
   direction: 'ASC' | 'DESC';
   key: (entity: E) => string;
+  /** The column holds integers (an identity, a sequence): a cursor must hold one too. */
+  integer?: boolean;
 }
 
-function decodeCursor(cursor: string): string {
+const notACursor = () => CapstanException.invalid('after', 'is not a cursor returned by this API for this list');
+
+/** The key a cursor holds, refused unless it could have come from this list (a wrong one would reach the database as a type error). */
+function decodeCursor(cursor: string, integer: boolean): string {
+  if (!/^[A-Za-z0-9_-]*$/.test(cursor)) throw notACursor();
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!decoded.startsWith('k:')) throw CapstanException.invalid('after', 'is not a cursor returned by this API');
-  return decoded.slice(2);
+  if (!decoded.startsWith('k:') || decoded.includes('\u0000') || decoded.includes('\uFFFD')) throw notACursor();
+  const key = decoded.slice(2);
+  if (integer && !/^\d{1,18}$/.test(key)) throw notACursor();
+  return key;
 }
 
 const encodeCursor = (key: string): string => Buffer.from(`k:${key}`, 'utf8').toString('base64url');
@@ -90,7 +98,7 @@ export async function paginate<E extends ObjectLiteral, N>(
 ): Promise<Connection<N>> {
   const first = page.first ?? defaultPageSize;
   if (page.after !== undefined && page.after !== null) {
-    query.andWhere(`${order.column} ${order.direction === 'ASC' ? '>' : '<'} :pageAfter`, { pageAfter: decodeCursor(page.after) });
+    query.andWhere(`${order.column} ${order.direction === 'ASC' ? '>' : '<'} :pageAfter`, { pageAfter: decodeCursor(page.after, order.integer ?? false) });
   }
   const rows = await query.orderBy(order.column, order.direction).take(first + 1).getMany();
   const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor(order.key(row)), node: toNode(row) }));

@@ -60,7 +60,7 @@ export class FleetEventsService {
     if (filter.application) query.andWhere('application.name = :application', { application: filter.application });
     if (filter.type) query.andWhere('event.type = :type', { type: filter.type });
     if (filter.drift) query.andWhere('event.drift_id = :drift', { drift: filter.drift });
-    return paginate(query, page, { column: 'event.id', direction: 'DESC', key: (event) => event.id }, toFleetEventDto);
+    return paginate(query, page, { column: 'event.id', direction: 'DESC', key: (event) => event.id, integer: true }, toFleetEventDto);
   }
 }
 
