@@ -64,7 +64,7 @@ describe.each(testDatabaseKinds())('git sources on %s', (kind) => {
     expect(accepted.status).toBe(202);
     expect((await eventually(() => status('hooked'), (source) => source.lastCommitSha === sha, 5_000)).lastCommitSha).toBe(sha);
     expect((await status('hooked')).webhookEnabled).toBe(true);
-    expect((await fetch(`${hub.hub.url}/hooks/git/no-such-source`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${hub.hub.url}/hooks/git/no-such-source`, { method: 'POST' })).status).toBe(401);
   });
 
   it('refuses unsigned commits when signatures are required, keeping the last good commit', async () => {
