@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnHubProcess } from './testing/hub-process';
 
 const repositoryRoot = resolve(__dirname, '../../..');
 
@@ -79,5 +81,36 @@ describe('the hub started with npm start on its embedded database', () => {
   it('refuses to start with a wrong setting, naming it', async () => {
     await expect(npmStart(['--port', 'http'])).rejects.toThrow(/exited with 2[\s\S]*--port: must be an integer from 0 to 65535, got "http"/);
     await expect(npmStart([], { CAPSTAN_PORT: '0x10' })).rejects.toThrow(/CAPSTAN_PORT: must be an integer/);
+  });
+});
+
+describe('the hub process when a port it is told to use is taken', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'capstan-hub-'));
+  let holder: Server;
+  let taken: number;
+
+  beforeAll(async () => {
+    holder = createServer();
+    await new Promise<void>((listening) => holder.listen(0, '127.0.0.1', listening));
+    taken = (holder.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((closed) => holder.close(closed));
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['--grpc-port', (port: number) => ['--port', '0', '--grpc-port', String(port)]],
+    ['--port', (port: number) => ['--port', String(port), '--grpc-port', '0']],
+  ])('stops with one line naming %s and a non-zero exit', async (flag, args) => {
+    const hub = spawnHubProcess(['--host', '127.0.0.1', '--grpc-insecure', 'true', '--state-dir', stateDir, ...args(taken)], { CAPSTAN_LOG_LEVEL: 'warn' });
+    try {
+      const code = await hub.exited;
+      expect(code).not.toBe(0);
+      expect(hub.stderr()).toBe(`capstan hub: ${flag} ${taken} is already in use\n`);
+      expect(hub.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await hub.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError, loadHubConfig } from './config/hub-config';
-import { startHub } from './hub';
+import { type Hub, PortInUseError, startHub } from './hub';
 
 /** `npm start -- [flags]`: runs the hub until SIGINT or SIGTERM. */
 export async function main(argv: string[]): Promise<void> {
@@ -11,7 +11,14 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`capstan hub: invalid configuration: ${error.message}\n`);
     process.exit(2);
   }
-  const hub = await startHub(config);
+  let hub: Hub;
+  try {
+    hub = await startHub(config);
+  } catch (error) {
+    // A taken port is the operator's to fix: one line naming the setting. Anything else is unexpected and keeps its stack.
+    process.stderr.write(error instanceof PortInUseError ? `capstan hub: ${error.message}\n` : `capstan hub: could not start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  }
   const lines = [
     `Capstan hub ready: GraphQL API at ${hub.url}/graphql, agents' gRPC API on port ${hub.grpcPort}${config.grpcInsecure ? ' (insecure)' : ' (TLS)'}`,
     config.databaseUrl ? 'Database: PostgreSQL from DATABASE_URL' : `Database: embedded PostgreSQL (PGlite) in ${config.dataDir}`,
