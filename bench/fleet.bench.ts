@@ -566,6 +566,7 @@ async function statusWriterThroughput(): Promise<{ statusRowsPerSecond: number; 
       bundleDigest: `sha256:${round.toString(16).padStart(64, '0')}`,
       syncState: 'Synced',
       error: null,
+      watchError: null,
       healthStatus: 'Healthy',
       healthMessage: '',
       changeSet: [{ subject: 'ConfigMap/shop/settings', action: 'configured', message: '' }],

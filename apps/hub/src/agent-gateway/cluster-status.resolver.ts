@@ -68,6 +68,9 @@ export class ClusterApplicationStatusDto {
   @Field(() => String, { nullable: true })
   error: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Why the agent cannot watch some of its objects now, per kind (it retries, and sees them only by reading them back meanwhile); null while every watch runs' })
+  watchError: string | null;
+
   @Field({ description: 'Healthy, Progressing, Degraded, Suspended, Missing or Unknown: its least healthy object' })
   health: string;
 
@@ -125,6 +128,7 @@ function toStatusDto(status: ClusterApplicationStatusEntity): ClusterApplication
     syncState: status.syncState,
     bundleDigest: status.bundleDigest,
     error: status.error,
+    watchError: status.watchError,
     health: status.healthStatus,
     healthMessage: status.healthMessage,
     changeSet: status.changeSet,

@@ -47,6 +47,7 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
       bundleDigest: report.bundleDigest,
       syncState: syncStateNames[report.sync] ?? 'OutOfSync',
       error: report.error || null,
+      watchError: report.watchError || null,
       healthStatus: healthStatusName(report.health?.status ?? HealthStatus.UNKNOWN),
       healthMessage: report.health?.message ?? '',
       changeSet: (report.lastChangeSet?.entries ?? []).map((entry) => ({

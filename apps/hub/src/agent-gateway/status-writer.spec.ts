@@ -96,6 +96,7 @@ describe.each(testDatabaseKinds())('StatusWriter on %s', (kind) => {
     bundleDigest: `sha256:${'0'.repeat(64)}`,
     syncState: 'Synced',
     error: null,
+    watchError: null,
     healthStatus: 'Healthy',
     healthMessage: '',
     changeSet: [{ subject: 'Deployment/shop/web', action: 'created', message: '' }],

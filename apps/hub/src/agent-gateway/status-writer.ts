@@ -137,6 +137,8 @@ export interface ApplicationStatusRow {
   bundleDigest: string;
   syncState: string;
   error: string | null;
+  /** Why the agent cannot watch some of the application's objects; null while every watch runs. */
+  watchError: string | null;
   healthStatus: string;
   healthMessage: string;
   changeSet: unknown[];
@@ -153,15 +155,15 @@ export interface ApplicationStatusRow {
  */
 const upsertStatusesSql = `
 WITH reported AS (
-  INSERT INTO cluster_application_statuses AS current (cluster_id, application_id, revision_id, bundle_digest, sync_state, error, health_status, health_message, change_set, reported_at)
-  SELECT r.cluster_id, a.id, r.revision_id, r.bundle_digest, r.sync_state, r.error, r.health_status, r.health_message, r.change_set, r.reported_at
-  FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[])
-    AS r(cluster_id, application, revision_id, bundle_digest, sync_state, error, health_status, health_message, change_set, reported_at)
+  INSERT INTO cluster_application_statuses AS current (cluster_id, application_id, revision_id, bundle_digest, sync_state, error, health_status, health_message, change_set, reported_at, watch_error)
+  SELECT r.cluster_id, a.id, r.revision_id, r.bundle_digest, r.sync_state, r.error, r.health_status, r.health_message, r.change_set, r.reported_at, r.watch_error
+  FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::timestamptz[], $19::text[])
+    AS r(cluster_id, application, revision_id, bundle_digest, sync_state, error, health_status, health_message, change_set, reported_at, watch_error)
   JOIN applications a ON a.name = r.application
   JOIN clusters c ON c.id = r.cluster_id
   ON CONFLICT (cluster_id, application_id) DO UPDATE SET
     revision_id = EXCLUDED.revision_id, bundle_digest = EXCLUDED.bundle_digest, sync_state = EXCLUDED.sync_state, error = EXCLUDED.error,
-    health_status = EXCLUDED.health_status, health_message = EXCLUDED.health_message, change_set = EXCLUDED.change_set,
+    health_status = EXCLUDED.health_status, health_message = EXCLUDED.health_message, change_set = EXCLUDED.change_set, watch_error = EXCLUDED.watch_error,
     reported_at = GREATEST(EXCLUDED.reported_at, current.reported_at + interval '1 microsecond')
   RETURNING current.cluster_id, current.application_id, current.reported_at
 )
@@ -187,6 +189,7 @@ WHERE s.cluster_id = c.cluster_id AND s.application_id = c.application_id AND s.
 export async function writeApplicationStatuses(dataSource: DataSource, rows: readonly ApplicationStatusRow[]): Promise<void> {
   const reports = { clusterIds: [] as string[], applications: [] as string[], revisionIds: [] as Array<string | null>, bundleDigests: [] as string[], syncStates: [] as string[] };
   const errors: Array<string | null> = [];
+  const watchErrors: Array<string | null> = [];
   const healthStatuses: string[] = [];
   const healthMessages: string[] = [];
   const changeSets: string[] = [];
@@ -199,6 +202,7 @@ export async function writeApplicationStatuses(dataSource: DataSource, rows: rea
     reports.bundleDigests.push(row.bundleDigest);
     reports.syncStates.push(row.syncState);
     errors.push(row.error);
+    watchErrors.push(row.watchError);
     healthStatuses.push(row.healthStatus);
     healthMessages.push(row.healthMessage);
     changeSets.push(JSON.stringify(row.changeSet));
@@ -234,6 +238,7 @@ export async function writeApplicationStatuses(dataSource: DataSource, rows: rea
     objects.syncStates,
     objects.healthStatuses,
     objects.healthMessages,
+    watchErrors,
   ];
   await dataSource.transaction(async (manager) => {
     await manager.query(upsertStatusesSql, parameters);

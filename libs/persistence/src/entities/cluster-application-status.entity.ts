@@ -51,6 +51,10 @@ export class ClusterApplicationStatusEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
+  /** Why the agent cannot watch some of the application's objects (it retries); null while every watch runs. */
+  @Column({ name: 'watch_error', type: 'text', nullable: true })
+  watchError: string | null;
+
   /** Healthy, Progressing, Degraded, Suspended, Missing or Unknown: the least healthy of the application's objects. */
   @Column({ name: 'health_status', type: 'varchar', length: 16, default: 'Unknown' })
   healthStatus: string;
