@@ -1,5 +1,5 @@
 import type { Agent, AgentOptions } from '@capstan/agent-engine';
-import { KubeSimServer } from '@capstan/kube-sim';
+import { KubeSimServer, type KubeSimServerOptions } from '@capstan/kube-sim';
 import type { DatabaseKind } from '@capstan/persistence';
 import { TestGitRepository } from './git-repository';
 import { startRegisteredAgent } from './test-agent';
@@ -17,10 +17,10 @@ export interface TestFleet {
   close(): Promise<void>;
 }
 
-/** A hub on a fresh database of `kind`, a kube-sim server, and a git repository holding `files` in its first commit. */
-export async function startTestFleet(kind: DatabaseKind, files: Record<string, string>): Promise<TestFleet> {
+/** A hub on a fresh database of `kind`, a kube-sim server (with `kubeSimOptions`), and a git repository holding `files` in its first commit. */
+export async function startTestFleet(kind: DatabaseKind, files: Record<string, string>, kubeSimOptions: KubeSimServerOptions = {}): Promise<TestFleet> {
   const hub = await startTestHub(kind);
-  const kubeSim = new KubeSimServer();
+  const kubeSim = new KubeSimServer(kubeSimOptions);
   await kubeSim.start();
   const repository = await TestGitRepository.create();
   await repository.commit(files, 'First commit');
