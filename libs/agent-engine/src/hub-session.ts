@@ -90,6 +90,7 @@ export class HubSession {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stream?.cancel();
+    this.stream = null;
   }
 
   /** Handles each hub message once (a resent duplicate only gets its acknowledgement again). */
