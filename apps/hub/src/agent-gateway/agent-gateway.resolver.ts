@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { Inject } from '@nestjs/common';
 import { Args, Int, Mutation, Resolver } from '@nestjs/graphql';
 import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
+import type { HubConfig } from '../config/hub-config';
+import { HUB_CONFIG } from '../config/hub-config.module';
+import { agentInstallCommand, defaultHubAddress, selfSignedCertificate } from './agent-install-command';
 import { AgentGrpcServer } from './agent-grpc.server';
 import { AgentMessageHandler } from './agent-messages.handler';
 import { AgentSessionRegistry } from './agent-sessions';
 import { ClusterRegistrationDto, CreateClusterRegistrationInput } from './cluster-registration.dto';
+import { servingCertificateFile } from './hub-keys';
 import { RegistrationsService } from './registrations.service';
 
 @Resolver()
@@ -16,18 +22,26 @@ export class AgentGatewayResolver {
     private readonly grpc: AgentGrpcServer,
     private readonly handler: AgentMessageHandler,
     private readonly sessions: AgentSessionRegistry,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
   @Mutation(() => ClusterRegistrationDto, { description: 'A one-time, expiring bootstrap token with which an agent registers the cluster' })
   @RequiredRole('operator')
   @Access.newCluster('input')
   async createClusterRegistration(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateClusterRegistrationInput, @Args('reason', { nullable: true }) reason?: string) {
-    const registration = await this.registrations.createRegistration(principal, { name: input.name, labels: input.labels ?? {}, ttlMinutes: input.ttlMinutes ?? 60 }, reason);
-    return {
-      ...registration,
-      hubPublicKey: this.handler.signer.publicKeyPem,
-      agentCommand: `npx capstan agent --hub HUB_HOST:${this.grpc.port} --token ${registration.token} --hub-public-key hub.pub --kubeconfig KUBECONFIG`,
-    };
+    const registration = await this.registrations.createRegistration(principal, { name: input.name, labels: input.labels, ttlMinutes: input.ttlMinutes ?? 60 }, reason);
+    const hubPublicKey = this.handler.signer.publicKeyPem;
+    // Read each time: an operator may replace the certificate file with one a CA issued.
+    const certificateAuthority = this.config.grpcInsecure ? null : selfSignedCertificate(readFileSync(servingCertificateFile(this.config.stateDir), 'utf8'));
+    const agentCommand = agentInstallCommand({
+      cluster: registration.cluster,
+      hubAddress: this.config.publicGrpcAddress ?? defaultHubAddress(this.config.host, this.grpc.port),
+      token: registration.token,
+      hubPublicKey,
+      certificateAuthority,
+      insecure: this.config.grpcInsecure,
+    });
+    return { ...registration, hubPublicKey, agentCommand };
   }
 
   @Mutation(() => Int, { description: "Revokes a cluster's agent credentials; returns how many were revoked" })

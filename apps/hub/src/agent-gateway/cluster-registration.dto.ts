@@ -9,7 +9,7 @@ export class CreateClusterRegistrationInput {
   @IsResourceName()
   name: string;
 
-  @Field(() => StringMapScalar, { nullable: true })
+  @Field(() => StringMapScalar, { nullable: true, description: 'Labels of a new cluster; a cluster registering again keeps its own' })
   @Omittable()
   @IsLabelMap()
   labels?: Record<string, string>;
@@ -36,6 +36,9 @@ export class ClusterRegistrationDto {
   @Field({ description: 'The hub public key agents verify bundles with (PEM)' })
   hubPublicKey: string;
 
-  @Field({ description: 'Runs the agent against this hub with the token' })
+  @Field({
+    description:
+      "A shell command that runs the cluster's agent against this hub, to paste where the cluster's kubeconfig is ($KUBECONFIG or ~/.kube/config): it writes the hub's public key (and the CA of its self-signed certificate) to ~/.capstan/agents/<cluster>/, keeps the credential there, and registers with the token",
+  })
   agentCommand: string;
 }

@@ -33,10 +33,13 @@ export interface ServingCertificate {
   key: string;
 }
 
+/** The file of the gRPC port's TLS certificate (PEM). */
+export const servingCertificateFile = (stateDir: string): string => join(stateDir, 'tls', 'grpc.crt');
+
 /** The gRPC port's TLS certificate: `<stateDir>/tls/`, self-signed for localhost on first use (replace the files to use your own). */
 export function servingCertificate(stateDir: string): ServingCertificate {
   const dir = join(stateDir, 'tls');
-  const certFile = join(dir, 'grpc.crt');
+  const certFile = servingCertificateFile(stateDir);
   const keyFile = join(dir, 'grpc.key');
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterCredentialEntity, ClusterEntity, ClusterRegistrationEntity } from '@capstan/persistence';
+import { canonicalJson } from '@capstan/manifest';
 import { DataSource, IsNull } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -18,21 +19,35 @@ export class RegistrationsService {
     private readonly events: DesiredStateEvents,
   ) {}
 
-  /** A one-time bootstrap token for registering cluster `name`, valid for `ttlMinutes`. */
-  async createRegistration(principal: Principal, input: { name: string; labels: Record<string, string>; ttlMinutes: number }, reason?: string) {
+  /**
+   * A one-time bootstrap token for registering cluster `name`, valid for `ttlMinutes`. A new
+   * cluster exists from now on, Pending until its agent registers, so that it is placed in its
+   * groups and its desired state is ready; an existing one (registering again, e.g. after its
+   * credentials were revoked) keeps its labels, which `labels`, when given, must repeat.
+   */
+  async createRegistration(principal: Principal, input: { name: string; labels?: Record<string, string>; ttlMinutes: number }, reason?: string) {
     const token = generateTokenSecret();
     const expiresAt = new Date(Date.now() + input.ttlMinutes * 60_000);
-    await this.audit.change(principal, { action: 'cluster.registration.create', targetType: 'Cluster', targetName: input.name, reason }, async (manager) => {
+    const created = await this.audit.change(principal, { action: 'cluster.registration.create', targetType: 'Cluster', targetName: input.name, reason }, async (manager) => {
+      const clusters = manager.getRepository(ClusterEntity);
+      const existing = await clusters.findOneBy({ name: input.name });
+      if (existing && input.labels !== undefined && canonicalJson(existing.labels) !== canonicalJson(input.labels)) {
+        throw CapstanException.invalid('input.labels', `cluster "${input.name}" exists with labels ${JSON.stringify(existing.labels)}; leave labels out to register it again, or change them with updateClusterLabels`);
+      }
+      const labels = existing?.labels ?? input.labels ?? {};
+      if (!existing) await clusters.save(clusters.create({ name: input.name, labels }));
       const repository = manager.getRepository(ClusterRegistrationEntity);
-      await repository.save(repository.create({ clusterName: input.name, labels: input.labels, tokenHash: hashTokenSecret(token), expiresAt, createdBy: principal.actor }));
-      return { result: null, summary: { labels: input.labels, expiresAt: expiresAt.toISOString() } };
+      await repository.save(repository.create({ clusterName: input.name, labels, tokenHash: hashTokenSecret(token), expiresAt, createdBy: principal.actor }));
+      return { result: !existing, summary: { labels, expiresAt: expiresAt.toISOString(), created: !existing } };
     });
+    // A new cluster may belong to groups that applications target.
+    if (created) this.events.placementChanged();
     return { cluster: input.name, token, expiresAt };
   }
 
   /**
-   * Exchanges a bootstrap token for a cluster credential, creating the cluster on first
-   * registration. The token works once and only before it expires.
+   * Exchanges a bootstrap token for a cluster credential; the cluster was created with the token,
+   * and again here should it have been deleted since. The token works once and only before it expires.
    */
   async register(token: string, versions: { agentVersion: string; kubernetesVersion: string }): Promise<{ cluster: string; credential: string }> {
     const credential = generateTokenSecret();

@@ -8,6 +8,7 @@ describe('hub configuration', () => {
       port: 4000,
       grpcPort: 4001,
       grpcInsecure: false,
+      publicGrpcAddress: undefined,
       stateDir: resolve('.capstan'),
       dataDir: resolve('.capstan/data'),
       logLevel: 'info',
@@ -28,6 +29,11 @@ describe('hub configuration', () => {
     expect(loadHubConfig(['--state-dir', '/srv/capstan', '--data-dir', '/var/lib/pg'], {}).dataDir).toBe('/var/lib/pg');
   });
 
+  it.each(['hub.example.com:4001', '10.0.0.7:443', '[fd00::1]:4001'])('takes %s as the public gRPC address', (address) => {
+    expect(loadHubConfig(['--public-grpc-address', address], {}).publicGrpcAddress).toBe(address);
+    expect(loadHubConfig([], { CAPSTAN_PUBLIC_GRPC_ADDRESS: address }).publicGrpcAddress).toBe(address);
+  });
+
   it('reads DATABASE_URL and CAPSTAN_ADMIN_TOKEN from the environment', () => {
     const config = loadHubConfig([], { DATABASE_URL: 'postgres://capstan@db:5432/capstan', CAPSTAN_ADMIN_TOKEN: 'a-long-enough-admin-token-123' });
     expect(config.databaseUrl).toBe('postgres://capstan@db:5432/capstan');
@@ -41,6 +47,8 @@ describe('hub configuration', () => {
     [[], { CAPSTAN_ADMIN_TOKEN: 'short' }, 'CAPSTAN_ADMIN_TOKEN: must be at least 24 characters'],
     [[], { CAPSTAN_SECRET_KEY: 'c2hvcnQ=' }, 'CAPSTAN_SECRET_KEY: must be 32 bytes in base64'],
     [['--log-level', 'loud'], {}, '--log-level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [['--public-grpc-address', 'https://hub.example.com'], {}, '--public-grpc-address: must be host:port as agents reach the hub, e.g. hub.example.com:4001, got "https://hub.example.com"'],
+    [[], { CAPSTAN_PUBLIC_GRPC_ADDRESS: 'hub:0' }, 'CAPSTAN_PUBLIC_GRPC_ADDRESS: must be host:port'],
     [['--colour'], {}, "unknown option '--colour'"],
   ])('refuses %j %j naming the setting', (argv, env, message) => {
     expect(() => loadHubConfig(argv, env)).toThrow(ConfigError);

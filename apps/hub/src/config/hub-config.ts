@@ -12,6 +12,8 @@ export interface HubConfig {
   grpcPort: number;
   /** Serve the agents' gRPC API without TLS (local use only). */
   grpcInsecure: boolean;
+  /** host:port at which agents reach the gRPC API, for the agent command; by default this host and the gRPC port it serves. */
+  publicGrpcAddress?: string;
   /** Where the hub keeps its files: git mirrors, the secret key file, and by default the embedded database. */
   stateDir: string;
   /** Embedded database directory, used when `databaseUrl` is absent; null keeps it in memory (tests). */
@@ -70,6 +72,13 @@ function adminToken(raw: string): string {
   return raw;
 }
 
+/** `host:port`, with a DNS name, an IPv4 address or a bracketed IPv6 address. */
+function hostAndPort(raw: string): string {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(raw);
+  if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) throw new InvalidArgumentError(`must be host:port as agents reach the hub, e.g. hub.example.com:4001, got "${raw}"`);
+  return raw;
+}
+
 function secretKey(raw: string): string {
   if (Buffer.from(raw, 'base64').length !== 32) throw new InvalidArgumentError('must be 32 bytes in base64, e.g. the output of `openssl rand -base64 32`');
   return raw;
@@ -92,6 +101,7 @@ export const hubSettings = {
   port: { flag: '--port <port>', env: 'CAPSTAN_PORT', description: 'HTTP port of the GraphQL API (0 picks a free one)', parse: integerIn(0, 65535) },
   grpcPort: { flag: '--grpc-port <port>', env: 'CAPSTAN_GRPC_PORT', description: 'gRPC port agents connect to (0 picks a free one)', parse: integerIn(0, 65535) },
   grpcInsecure: { flag: '--grpc-insecure <true|false>', env: 'CAPSTAN_GRPC_INSECURE', description: 'serve gRPC without TLS', parse: boolean },
+  publicGrpcAddress: { flag: '--public-grpc-address <host:port>', env: 'CAPSTAN_PUBLIC_GRPC_ADDRESS', description: 'address agents reach the gRPC API at, for the agent command', parse: hostAndPort },
   stateDir: { flag: '--state-dir <dir>', env: 'CAPSTAN_STATE_DIR', description: 'directory for git mirrors and the secret key file', parse: (raw: string) => resolve(raw) },
   dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory (default <state-dir>/data)', parse: (raw: string) => resolve(raw) },
   databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
@@ -133,6 +143,7 @@ export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
     port: read('port') ?? defaults.port,
     grpcPort: read('grpcPort') ?? defaults.grpcPort,
     grpcInsecure: read('grpcInsecure') ?? false,
+    publicGrpcAddress: read('publicGrpcAddress'),
     stateDir,
     dataDir: read('dataDir') ?? join(stateDir, 'data'),
     databaseUrl: read('databaseUrl'),

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatabaseKind, provisionTestDatabase } from '@capstan/persistence';
+import type { HubConfig } from '../config/hub-config';
 import { type Hub, startHub } from '../hub';
 
 export interface GraphqlResponse<T = Record<string, unknown>> {
@@ -45,12 +46,12 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** Starts a hub on a fresh database of `kind` with a known admin token. */
-export async function startTestHub(kind: DatabaseKind): Promise<TestHub> {
+/** Starts a hub on a fresh database of `kind` with a known admin token; `settings` change the defaults (plain-text gRPC, silent log). */
+export async function startTestHub(kind: DatabaseKind, settings: Partial<HubConfig> = {}): Promise<TestHub> {
   const database = await provisionTestDatabase(kind);
   const adminToken = `capstan_${randomBytes(24).toString('base64url')}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'capstan-state-'));
-  const hub = await startHub({ host: '127.0.0.1', port: 0, grpcPort: 0, grpcInsecure: true, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent' });
+  const hub = await startHub({ host: '127.0.0.1', port: 0, grpcPort: 0, grpcInsecure: true, stateDir, dataDir: null, databaseUrl: database.databaseUrl, adminToken, logLevel: 'silent', ...settings });
   return {
     hub,
     adminToken,
