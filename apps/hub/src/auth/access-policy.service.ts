@@ -100,7 +100,7 @@ export class AccessPolicyService {
     const name = text(valueAt(args, rule.name));
     const group = await this.dataSource.getRepository(ClusterGroupEntity).findOne({ select: { name: true, selector: true, members: true }, where: { name } });
     const changes = rule.changes ? (valueAt(args, rule.changes) as { selector?: unknown; members?: unknown } | undefined) : undefined;
-    if (!changes || (changes.selector === undefined && changes.members === undefined)) return { kind: 'group', name, exists: group !== null, membersAfter: null };
+    if (!changes || (changes.selector === undefined && changes.members === undefined)) return { kind: 'group', name, creating: rule.creating ?? false, membersAfter: null };
     const selector = changes.selector === undefined ? (group?.selector ?? null) : typeof changes.selector === 'string' ? changes.selector : null;
     if (selector !== null) {
       // The guard runs before input validation: a selector that does not parse is the caller's error, not ours.
@@ -119,7 +119,7 @@ export class AccessPolicyService {
       .select(['cluster.name', 'cluster.labels'])
       .where(condition.sql, condition.parameters)
       .getMany();
-    return { kind: 'group', name, exists: group !== null, membersAfter };
+    return { kind: 'group', name, creating: rule.creating ?? false, membersAfter };
   }
 
   private cluster(name: string): Promise<ClusterFacts | null> {

@@ -37,14 +37,16 @@ describe('the access policy', () => {
     ['lets a scoped caller relabel a cluster within its scope', euOnly, { kind: 'relabelled-cluster', name: 'eu-1', cluster: eu1, labels: { env: 'prod', region: 'eu', owner: 'a' } }, 'allowed'],
     ['refuses relabelling a cluster out of the scope', euOnly, { kind: 'relabelled-cluster', name: 'eu-1', cluster: eu1, labels: { env: 'staging' } }, PermissionDenied],
     ['hides a cluster outside the scope from relabelling', euOnly, { kind: 'relabelled-cluster', name: 'us-1', cluster: us1, labels: { env: 'prod', region: 'eu' } }, NotFound],
-    ['lets a scoped caller narrow its group', euOnly, { kind: 'group', name: 'prod-eu', exists: true, membersAfter: [eu1] }, 'allowed'],
-    ['lets a scoped caller change a group without touching membership', euOnly, { kind: 'group', name: 'prod-eu', exists: true, membersAfter: null }, 'allowed'],
-    ['refuses widening a group past the scope', euOnly, { kind: 'group', name: 'prod-eu', exists: true, membersAfter: [eu1, us1] }, PermissionDenied],
-    ['refuses adding an outside cluster as an explicit member', euOnly, { kind: 'group', name: 'prod-eu', exists: true, membersAfter: [eu1, lab1, lab2] }, PermissionDenied],
-    ['hides a group outside the scope as not found', euOnly, { kind: 'group', name: 'prod-us', exists: true, membersAfter: null }, NotFound],
-    ['refuses creating a group not named in the scope', euOnly, { kind: 'group', name: 'mine', exists: false, membersAfter: [] }, PermissionDenied],
-    ['lets a scoped caller create a group named in its scope holding clusters already in it', euAndFuture, { kind: 'group', name: 'future', exists: false, membersAfter: [eu1] }, 'allowed'],
-    ['refuses a new group in scope that would hold clusters from outside', euAndFuture, { kind: 'group', name: 'future', exists: false, membersAfter: [us1] }, PermissionDenied],
+    ['lets a scoped caller narrow its group', euOnly, { kind: 'group', name: 'prod-eu', creating: false, membersAfter: [eu1] }, 'allowed'],
+    ['lets a scoped caller change a group without touching membership', euOnly, { kind: 'group', name: 'prod-eu', creating: false, membersAfter: null }, 'allowed'],
+    ['refuses widening a group past the scope', euOnly, { kind: 'group', name: 'prod-eu', creating: false, membersAfter: [eu1, us1] }, PermissionDenied],
+    ['refuses adding an outside cluster as an explicit member', euOnly, { kind: 'group', name: 'prod-eu', creating: false, membersAfter: [eu1, lab1, lab2] }, PermissionDenied],
+    ['hides a group outside the scope as not found', euOnly, { kind: 'group', name: 'prod-us', creating: false, membersAfter: null }, NotFound],
+    ['answers a group outside the scope that does not exist as not found too', euOnly, { kind: 'group', name: 'ghost', creating: false, membersAfter: [] }, NotFound],
+    ['refuses creating a group not named in the scope', euOnly, { kind: 'group', name: 'mine', creating: true, membersAfter: [] }, PermissionDenied],
+    ['refuses creating a group outside the scope whose name is taken alike', euOnly, { kind: 'group', name: 'prod-us', creating: true, membersAfter: [] }, PermissionDenied],
+    ['lets a scoped caller create a group named in its scope holding clusters already in it', euAndFuture, { kind: 'group', name: 'future', creating: true, membersAfter: [eu1] }, 'allowed'],
+    ['refuses a new group in scope that would hold clusters from outside', euAndFuture, { kind: 'group', name: 'future', creating: true, membersAfter: [us1] }, PermissionDenied],
     ['lets a scoped caller create an application targeting its groups', euOnly, { kind: 'application', name: 'web', current: null, targets: ['prod-eu'] }, 'allowed'],
     ['refuses an application targeting a group outside the scope', euOnly, { kind: 'application', name: 'web', current: null, targets: ['prod-eu', 'prod-us'] }, PermissionDenied],
     ['refuses an application targeting nothing', euOnly, { kind: 'application', name: 'web', current: null, targets: [] }, PermissionDenied],
@@ -72,7 +74,7 @@ describe('the access policy', () => {
   });
 
   it('never names the clusters outside the scope that a group change would take in', () => {
-    const decision = decideAccess(euOnly, { kind: 'group', name: 'prod-eu', exists: true, membersAfter: [eu1, us1, lab2] });
+    const decision = decideAccess(euOnly, { kind: 'group', name: 'prod-eu', creating: false, membersAfter: [eu1, us1, lab2] });
     expect(decision).toEqual({ allowed: false, code: PermissionDenied, message: expect.stringContaining('would then hold 2 cluster(s) outside them') });
     expect(JSON.stringify(decision)).not.toMatch(/us-1|lab-2/);
   });

@@ -72,7 +72,7 @@ export type AccessRequest =
   /** An existing cluster given new labels. */
   | { kind: 'relabelled-cluster'; name: string; cluster: ClusterFacts | null; labels: Record<string, string> }
   /** A cluster group read, created, changed or deleted; `membersAfter` are the clusters it would hold after a change of its selector or members. */
-  | { kind: 'group'; name: string; exists: boolean; membersAfter: readonly ClusterFacts[] | null }
+  | { kind: 'group'; name: string; creating: boolean; membersAfter: readonly ClusterFacts[] | null }
   /**
    * An application, by the groups it targets now (`current`, null when there is no such
    * application) and would target after the change (`targets`, undefined when they stay).
@@ -114,7 +114,8 @@ export function decideAccess(scope: AccessScope, request: AccessRequest): Access
         ? allowed
         : denied(`${outside}; cluster "${request.name}" with labels ${JSON.stringify(request.labels)} would leave them`);
     case 'group': {
-      if (!scope.includesGroup(request.name)) return request.exists ? notFound('cluster group', request.name) : denied(`${outside}; cluster group "${request.name}" is not one of them`);
+      // Outside the scope a group is not found, whether it exists or not; only creating one is refused as such.
+      if (!scope.includesGroup(request.name)) return request.creating ? denied(`${outside}; cluster group "${request.name}" is not one of them`) : notFound('cluster group', request.name);
       // Clusters outside the scope are not named: the caller may not know they exist.
       const escaping = (request.membersAfter ?? []).filter((cluster) => !scope.includesCluster(cluster)).length;
       return escaping === 0 ? allowed : denied(`${outside}; cluster group "${request.name}" would then hold ${escaping} cluster(s) outside them`);

@@ -130,7 +130,11 @@ describe.each(testDatabaseKinds())('API tokens limited to cluster groups, on %s'
     it('shows only the groups in scope, and only the clusters in scope through them', async () => {
       expect(names((await data<{ clusterGroups: Names }>('scoped', `{ clusterGroups { edges { node { name } } } }`)).clusterGroups)).toEqual(['prod-eu']);
       expect(names((await data<{ clusterGroups: Names }>('unscoped', `{ clusterGroups { edges { node { name } } } }`)).clusterGroups)).toEqual(['prod-eu', 'prod-us']);
-      expect(code(await as('scoped', `{ clusterGroup(name: "prod-us") { name } }`))).toBe('NOT_FOUND');
+      const outside = await as('scoped', `{ clusterGroup(name: "prod-us") { name } }`);
+      expect(code(outside)).toBe('NOT_FOUND');
+      expect(outside.errors?.[0]?.message).toBe('cluster group "prod-us" not found');
+      expect((await as('scoped', `{ clusterGroup(name: "no-such-group") { name } }`)).errors?.[0]?.message).toBe('cluster group "no-such-group" not found');
+      expect(code(await as('scoped', `mutation { updateClusterGroup(input: { name: "no-such-group", selector: "env=prod" }) { name } }`))).toBe('NOT_FOUND');
       expect(code(await as('unscoped', `{ clusterGroup(name: "prod-us") { name } }`))).toBe('ok');
       expect(names((await data<{ clusterGroup: { clusters: Names } }>('scoped', `{ clusterGroup(name: "prod-eu") { clusters { edges { node { name } } } } }`)).clusterGroup.clusters)).toEqual(['eu-1', 'lab-1']);
       expect(names((await data<{ matchingClusters: Names }>('scoped', `{ matchingClusters(selector: "env=prod", members: ["us-2"]) { edges { node { name } } } }`)).matchingClusters)).toEqual(['eu-1']);

@@ -14,7 +14,7 @@ export type AccessRule =
   | { concerns: 'cluster'; name: string }
   | { concerns: 'new-cluster'; input: string }
   | { concerns: 'relabelled-cluster'; input: string }
-  | { concerns: 'group'; name: string; changes?: string }
+  | { concerns: 'group'; name: string; changes?: string; creating?: boolean }
   | { concerns: 'application'; name: string; targets?: string; creating?: boolean }
   | { concerns: 'fleet'; what: string }
   | { concerns: 'token'; name: string; groupScope?: string; creating?: boolean };
@@ -31,6 +31,8 @@ export const Access = {
   relabelledCluster: (input: string) => rule({ concerns: 'relabelled-cluster', input }),
   /** A cluster group named at `name`; with `changes` (`{ selector, members }`), every cluster it would then hold must be in scope. */
   group: (name: string, changes?: string) => rule({ concerns: 'group', name, changes }),
+  /** A new cluster group named at `name` with the `{ selector, members }` at `changes`: every cluster it would hold must be in scope. */
+  newGroup: (name: string, changes: string) => rule({ concerns: 'group', name, changes, creating: true }),
   /** An application named at `name`, by the groups it targets now and those of `targets`. */
   application: (name: string, targets?: string) => rule({ concerns: 'application', name, targets }),
   /** A new application named at `name`, by the groups of `targets`. */

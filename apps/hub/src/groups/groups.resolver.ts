@@ -41,7 +41,7 @@ export class GroupsResolver {
 
   @Mutation(() => ClusterGroupDto)
   @RequiredRole('operator')
-  @Access.group('input.name', 'input')
+  @Access.newGroup('input.name', 'input')
   async createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
     const group = await this.groupsService.create(principal, { name, ...fields }, reason);
     this.events.placementChanged();
