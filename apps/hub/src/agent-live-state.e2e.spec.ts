@@ -91,6 +91,19 @@ describe('what the hub says of a cluster, as its agent sees it live', () => {
     const synced = await eventually(application, (view) => view?.syncState === 'Synced');
     expect(synced.resources.map((object) => object.name)).toEqual(['first', 'web', 'shop']);
   });
+
+  it('says which kind the agent cannot watch while it cannot', async () => {
+    const widget = 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: blue\nspec:\n  colour: blue\n';
+    await fleet.repository.commit({ 'apps/web/widget.yaml': widget, 'apps/web/kustomization.yaml': kustomization('web.yaml', 'first.yaml', 'widget.yaml') }, 'A widget, whose kind the cluster does not serve');
+    await syncSource();
+    const unwatched = await eventually(application, (view) => view?.watchError !== null);
+    expect(unwatched.watchError).toBe('Widget in shop: the cluster does not serve Widget in example.com/v1');
+
+    await fleet.repository.commit({ 'apps/web/widget.yaml': null, 'apps/web/kustomization.yaml': kustomization('web.yaml', 'first.yaml') }, 'No widget');
+    // The same content as two commits ago: applied again, as the failed apply in between changed what is live.
+    await syncSource();
+    expect(await eventually(application, (view) => view?.watchError === null && view.syncState === 'Synced')).toMatchObject({ watchError: null, syncState: 'Synced' });
+  });
 });
 
 describe('an agent restarted while the hub is away', () => {

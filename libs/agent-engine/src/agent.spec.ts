@@ -64,6 +64,25 @@ describe('an agent', () => {
     await until(() => hub.bodies('drift').length === 2);
   });
 
+  it('applies a digest it applied before again after a failed apply in between', async () => {
+    hub.setApplications({ shop: { objects: [settings] } });
+    const agent = await startAgent();
+    await once(agent, 'synced');
+    const applies: Array<Array<[string, string]>> = [];
+    agent.on('synced', (_application: string, changeSet: { entries: Array<{ subject: string; action: string }> }) => applies.push(changeSet.entries.map((entry) => [entry.subject, entry.action])));
+    hub.setApplications({ shop: { objects: [settings, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'invalid', namespace: 'default', labels: { app: 'not valid!' } } }] } });
+    await until(() => applies.length === 1);
+    hub.setApplications({ shop: { objects: [settings] } });
+    await until(() => applies.length === 2);
+    expect(applies).toEqual([
+      [
+        ['ConfigMap/default/settings', 'unchanged'],
+        ['ConfigMap/default/invalid', 'failed'],
+      ],
+      [['ConfigMap/default/settings', 'unchanged']],
+    ]);
+  });
+
   it('says in its status which kind it cannot watch, until it can', async () => {
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'blue', namespace: 'default' }, spec: { colour: 'blue' } };
     hub.setApplications({ shop: { objects: [settings, widget] } });

@@ -166,6 +166,8 @@ export class Agent extends EventEmitter {
       return;
     }
     state.deployed = true;
+    // Until this deploy succeeds, what is live is not the last digest applied: that digest again must be applied again.
+    state.appliedDigest = null;
     try {
       const { json, objects } = await this.deployer.bundleOf(state, desired);
       await this.deployer.remember(desired, json);
