@@ -113,7 +113,13 @@ export class Agent extends EventEmitter {
     }
     await Promise.all([...this.applications.values()].map((state) => this.run(state.name, () => this.converge(state.desired))));
     await this.session.open();
-    this.checksums = setInterval(() => void this.verifyLive(), this.options.checksumIntervalMs);
+    // One read-back at a time: a slow one is not queued up behind by the next ones.
+    let verifying = false;
+    this.checksums = setInterval(() => {
+      if (verifying) return;
+      verifying = true;
+      void this.verifyLive().finally(() => (verifying = false));
+    }, this.options.checksumIntervalMs);
     this.checksums.unref();
   }
 
