@@ -38,4 +38,22 @@ describe('keepConnectionsAlive', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('closes a connection left idle, before the server would, and opens a new one for the next request', async () => {
+    const { server, url, connections } = await countingServer();
+    server.keepAliveTimeout = 60_000;
+    try {
+      const api = keepConnectionsAlive(kubeConfigFor(url), { idleConnectionMs: 100 }).makeApiClient(CoreV1Api);
+      await api.readNamespacedConfigMap({ name: 'settings', namespace: 'default' });
+      await api.readNamespacedConfigMap({ name: 'settings', namespace: 'default' });
+      expect(connections()).toBe(1);
+      // Idle past the limit: the client closes it, and the next request comes on a new connection.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await api.readNamespacedConfigMap({ name: 'settings', namespace: 'default' });
+      expect(connections()).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -6,6 +6,11 @@ const keptAlive = new WeakSet<KubeConfig>();
 
 /** Connections one cluster's client keeps open to its API server at most. */
 const maxSocketsPerServer = 8;
+/**
+ * An idle connection is closed by the client before an API server would close it (kube-sim after
+ * 60 s), so a request never goes out on a connection the server is closing ("socket hang up").
+ */
+const defaultIdleConnectionMs = 30_000;
 
 /**
  * Makes the kubeconfig's API calls reuse kept-alive connections. Left alone, client-node builds a
@@ -13,7 +18,7 @@ const maxSocketsPerServer = 8;
  * per TLS material, so rotated credentials get a pool of their own; proxy agents are left as they
  * are, and so are watches: each holds its connection for as long as it runs.
  */
-export function keepConnectionsAlive(kubeConfig: KubeConfig): KubeConfig {
+export function keepConnectionsAlive(kubeConfig: KubeConfig, { idleConnectionMs = defaultIdleConnectionMs }: { idleConnectionMs?: number } = {}): KubeConfig {
   if (keptAlive.has(kubeConfig)) return kubeConfig;
   keptAlive.add(kubeConfig);
   const pools = new Map<string, HttpAgent>();
@@ -23,7 +28,8 @@ export function keepConnectionsAlive(kubeConfig: KubeConfig): KubeConfig {
     const key = JSON.stringify([agent.constructor === HttpsAgent, options['ca'], options['cert'], options['key'], options['pfx'], options['rejectUnauthorized'], options['servername']]);
     let pool = pools.get(key);
     if (!pool) {
-      const settings = { ...options, keepAlive: true, maxSockets: maxSocketsPerServer };
+      // `timeout` closes only idle pooled connections; requests in flight keep theirs.
+      const settings = { ...options, keepAlive: true, maxSockets: maxSocketsPerServer, timeout: idleConnectionMs };
       pool = agent.constructor === HttpsAgent ? new HttpsAgent(settings) : new HttpAgent(settings);
       pools.set(key, pool);
     }
