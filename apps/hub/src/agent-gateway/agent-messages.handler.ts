@@ -43,7 +43,7 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
       const sessions = clusters === 'all' ? this.sessions.local() : clusters.flatMap((name) => this.sessions.local(name));
       for (const session of sessions) {
         this.pushDesiredState(session)
-          .then(() => this.decideOpenDrifts(session))
+          .then((states) => this.decideOpenDrifts(session, states))
           .catch((error: Error) => this.logger.warn(`could not push desired state to ${session.cluster.name}: ${error.message}`));
       }
     });
@@ -63,13 +63,13 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
         // Whether the cluster is paused comes before anything the agent could apply; it may have missed a pause or a resume.
         const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
         send(clusterControl(paused));
-        await this.pushDesiredState(session);
+        const states = await this.pushDesiredState(session);
         if (paused) return;
         // Heals instructed by a hub process that has since restarted, or by another replica, are not in this channel: they come from the database.
         const channel = this.sessions.channelOf(cluster.name);
         const resent = new Set(channel.unacknowledged().flatMap((unacknowledged) => (unacknowledged.body?.case === 'heal' ? [unacknowledged.body.value.instructionId] : [])));
         for (const drift of await this.drifts.awaitingHeal(cluster.id)) if (!resent.has(drift.id)) send(healInstruction(drift));
-        await this.decideOpenDrifts(session);
+        await this.decideOpenDrifts(session, states);
         return;
       }
       case 'heartbeat':
@@ -113,8 +113,8 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** Sends the cluster's desired state to this session. */
-  private async pushDesiredState(session: AgentSession): Promise<void> {
+  /** Sends the cluster's desired state to this session; resolves with it. */
+  private async pushDesiredState(session: AgentSession): Promise<ApplicationDesiredState[]> {
     const states = await this.desiredStates.forCluster(session.cluster);
     session.send({
       case: 'desiredState',
@@ -131,15 +131,19 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
         })),
       },
     });
+    return states;
   }
 
   /**
    * Decides the cluster's open drifts again under the heal policies in force now (alert everywhere
    * while paused): `auto` heals them now, `approve` holds them for approval, `alert` only reports.
    */
-  private async decideOpenDrifts(session: AgentSession): Promise<void> {
-    const policies = new Map((await this.statesInForce(session.cluster)).map((state) => [state.application, state.healPolicy]));
-    for (const drift of await this.drifts.openDrifts(session.cluster.id)) {
+  private async decideOpenDrifts(session: AgentSession, states: readonly ApplicationDesiredState[]): Promise<void> {
+    // Most clusters have no open drift: one indexed query, and nothing more, for those.
+    const open = await this.drifts.openDrifts(session.cluster.id);
+    if (open.length === 0) return;
+    const policies = new Map(this.inForce(await this.isPaused(session.cluster), states).map((state) => [state.application, state.healPolicy]));
+    for (const drift of open) {
       const policy = policies.get(drift.application?.name ?? '');
       if (policy && (await this.drifts.decide(drift, policy))) session.send(healInstruction(drift));
     }
@@ -147,8 +151,14 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
 
   /** The cluster's desired state with the heal policy in force: on a paused cluster nothing is healed, drift is only recorded. */
   private async statesInForce(cluster: ClusterEntity): Promise<ApplicationDesiredState[]> {
-    const { paused } = await this.dataSource.getRepository(ClusterEntity).findOneByOrFail({ id: cluster.id });
-    const states = await this.desiredStates.forCluster(cluster);
-    return paused ? states.map((state) => ({ ...state, healPolicy: 'alert' })) : states;
+    return this.inForce(await this.isPaused(cluster), await this.desiredStates.forCluster(cluster));
+  }
+
+  private inForce(paused: boolean, states: readonly ApplicationDesiredState[]): ApplicationDesiredState[] {
+    return paused ? states.map((state) => ({ ...state, healPolicy: 'alert' })) : [...states];
+  }
+
+  private async isPaused(cluster: ClusterEntity): Promise<boolean> {
+    return (await this.dataSource.getRepository(ClusterEntity).findOneByOrFail({ id: cluster.id })).paused;
   }
 }
