@@ -63,7 +63,7 @@ export class ApplicationsResolver {
   async updateApplication(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateApplicationInput, @Args('reason', { nullable: true }) reason?: string) {
     const application = await this.applicationsService.update(principal, name, changes, reason);
     // Policies and ignore rules travel with the desired state: tell the clusters running it. Its targets decide which clusters those are.
-    this.events.changed(await this.desiredStates.clustersRunning(application.id));
+    await this.desiredStates.policiesChanged(application.id);
     this.events.placementChanged();
     return application;
   }

@@ -159,9 +159,9 @@ export class DesiredStatesService {
       .sort((a, b) => a.application.localeCompare(b.application));
   }
 
-  /** Clusters set to run the application, by name: those to tell when its policies change. */
-  async clustersRunning(applicationId: string): Promise<string[]> {
-    return [...(await this.placements(applicationId)).keys()];
+  /** The application's policies or ignore rules changed: they travel with the desired state, so every cluster set to run it hears again. */
+  async policiesChanged(applicationId: string): Promise<void> {
+    this.events.changed([...(await this.placements(applicationId)).keys()]);
   }
 
   /** Whether `digest` is a bundle the cluster should run: agents may fetch only those. */
