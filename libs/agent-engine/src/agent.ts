@@ -3,6 +3,7 @@ import { equals } from '@bufbuild/protobuf';
 import { KeyedSerialQueue } from '@capstan/async';
 import { liveDigest, type ObjectDrift } from '@capstan/diff';
 import { InventoryStore, ResourceManager } from '@capstan/kube';
+import type { JsonObject } from '@capstan/manifest';
 import { type ApplicationDesiredState, ApplicationDesiredStateSchema, type HealInstruction, HealPolicy, type HubMessage } from '@capstan/proto';
 import { capstanFieldManager, type ChangeSet, entriesWith } from '@capstan/vocabulary';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
@@ -180,14 +181,14 @@ export class Agent extends EventEmitter {
       state.bundle = { digest: desired.bundleDigest, json };
       const dropped = state.setObjects(objects, desired.revision);
       this.monitor.watchAll();
-      const changeSet = await this.applying(state, () => this.deployer.deploy(state));
+      const changeSet = await this.applying(state, (observe) => this.deployer.deploy(state, observe));
       const failed = entriesWith(changeSet, 'failed');
       state.lastChangeSet = changeSet;
       state.error = failed.length ? `${failed.length} object(s) failed: ${failed.map((change) => `${change.subject}: ${change.message}`).join('; ')}` : '';
       if (failed.length === 0) state.appliedDigest = desired.bundleDigest;
       // Git no longer has these: whatever drift they had is over.
       for (const object of dropped) if (object.drift) this.reporter.driftResolved(state, object, capstanFieldManager);
-      await this.monitor.readBack(state);
+      await this.monitor.settle(state);
       this.reporter.status(state);
       this.emit('synced', state.name, changeSet);
     } catch (error) {
@@ -201,11 +202,14 @@ export class Agent extends EventEmitter {
     }
   }
 
-  /** Runs an apply of the application, recording what it did to each object; drift is judged after it, not during. */
-  private async applying(state: ApplicationState, apply: () => Promise<ChangeSet>): Promise<ChangeSet> {
+  /**
+   * Runs an apply of the application, recording what it did to each object and taking in the
+   * objects as the API server answered; drift is judged after it (`Monitor.settle`), not during.
+   */
+  private async applying(state: ApplicationState, apply: (observe: (live: JsonObject) => void) => Promise<ChangeSet>): Promise<ChangeSet> {
     state.applying++;
     try {
-      const changeSet = await apply();
+      const changeSet = await apply((live) => this.monitor.observeApplied(state, live));
       state.recordApply(changeSet);
       return changeSet;
     } finally {
@@ -286,11 +290,10 @@ export class Agent extends EventEmitter {
 
   /** Applies these objects again as git says; `tell` hears what it did before the objects are judged again. */
   private async reapply(state: ApplicationState, keys: readonly string[], tell: (changeSet: ChangeSet) => void): Promise<void> {
-    const changeSet = await this.applying(state, () => this.deployer.reapply(state, keys));
+    const changeSet = await this.applying(state, (observe) => this.deployer.reapply(state, keys, observe));
     this.emit('healed', state.name, changeSet);
     tell(changeSet);
-    const objects = keys.flatMap((key) => state.objects.get(key) ?? []);
-    await this.monitor.readBack(state, objects);
+    await this.monitor.settle(state, keys.flatMap((key) => state.objects.get(key) ?? []));
   }
 
   /**

@@ -24,6 +24,8 @@ export class ManagedObject {
   drift: ObjectDrift | null = null;
   /** The order of the last observation taken in, so that a read started earlier never overwrites a later watch event. */
   observedAt = 0;
+  /** How it was last seen while an apply of its application ran (null: gone), to judge once the apply is over; undefined when judged. */
+  unjudged: JsonObject | null | undefined = undefined;
 
   constructor(
     /** What git says it should be. */

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@capstan/manifest';
-import { applyAll, applyAllStaged, type ResourceManager } from '@capstan/kube';
+import { applyAll, applyAllStaged, type ApplyOptions, type ResourceManager } from '@capstan/kube';
 import type { ApplicationDesiredState } from '@capstan/proto';
 import type { ChangeSet } from '@capstan/vocabulary';
 import type { ApplicationState } from './application-state';
@@ -37,20 +37,23 @@ export class Deployer {
     return this.cache.write({ state: desired, bundle });
   }
 
-  /** Applies the application's objects as git says, leaving the fields its ignore rules give away at their live values, then prunes. */
-  async deploy(state: ApplicationState): Promise<ChangeSet> {
+  /**
+   * Applies the application's objects as git says, leaving the fields its ignore rules give away at
+   * their live values, then prunes; `observe` hears each object as the apply left it.
+   */
+  async deploy(state: ApplicationState, observe?: ApplyOptions['observe']): Promise<ChangeSet> {
     const objects = [...state.objects.values()];
-    const applied = await applyAllStaged(this.resources, objects.map((object) => object.manifest), { ignore: state.desired.ignoreRules });
+    const applied = await applyAllStaged(this.resources, objects.map((object) => object.manifest), { ignore: state.desired.ignoreRules, observe });
     const pruned = await this.pruner.prune(state.name, objects.map((object) => object.id), applied, state.desired.prune);
     return { entries: [...applied.entries, ...pruned.entries] };
   }
 
   /** Applies these objects again as git says (a heal), leaving the fields ignore rules give away as they are. */
-  reapply(state: ApplicationState, keys: readonly string[]): Promise<ChangeSet> {
+  reapply(state: ApplicationState, keys: readonly string[], observe?: ApplyOptions['observe']): Promise<ChangeSet> {
     const manifests = keys.flatMap((key) => {
       const object = state.objects.get(key);
       return object ? [object.manifest] : [];
     });
-    return applyAll(this.resources, manifests, { ignore: state.desired.ignoreRules });
+    return applyAll(this.resources, manifests, { ignore: state.desired.ignoreRules, observe });
   }
 }

@@ -133,4 +133,28 @@ describe('the watch reconciler', () => {
     state.setObjects([web, settings], 'r2');
     monitor.watchAll();
   });
+
+  it('judges what an apply left from the newest observation while it ran, reading nothing back', async () => {
+    const settingsObject = object('settings');
+    if (!settingsObject) throw new Error('settings is managed');
+    state.applying++;
+    const changeSet = await applyAll(test.resources, [settings], { observe: (live) => monitor.observeApplied(state, live) });
+    state.recordApply(changeSet);
+    // Someone edits it after the apply's answer, before the apply of the whole application is over.
+    test.cluster.editObject(settingsRef, { data: { mode: 'edited-during-apply' } });
+    await until(() => settingsObject.unjudged !== undefined && (settingsObject.unjudged as { data?: { mode?: string } } | null)?.data?.mode === 'edited-during-apply');
+    state.applying--;
+    // With the API server away, only what was observed can be judged: a read would find nothing.
+    const port = Number(new URL(test.server.url).port);
+    await test.server.stop();
+    try {
+      await monitor.settle(state, [settingsObject]);
+    } finally {
+      await test.server.start(port);
+    }
+    expect(drifts).toHaveLength(4);
+    expect(drifts[3].fields).toEqual([expect.objectContaining({ path: 'data.mode', live: 'edited-during-apply' })]);
+    expect(settingsObject.health?.status).toBe('Healthy');
+    expect(settingsObject.unjudged).toBeUndefined();
+  });
 });

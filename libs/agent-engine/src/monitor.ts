@@ -32,9 +32,10 @@ const watchKey = (kind: WatchedKind) => `${kind.apiVersion}|${kind.kind}|${kind.
 
 /**
  * The watch reconciler: watches the kinds of every application's objects and keeps each object's
- * health and drift true to what the cluster says — from watch events as they come, and from
- * read-backs after applies and periodically. Drift is judged only for objects Capstan applied,
- * and never while an apply of their application runs: the read-back after it judges what it left.
+ * health and drift true to what the cluster says — from watch events as they come, from the API
+ * server's answers to applies, and from periodic read-backs. Drift is judged only for objects
+ * Capstan applied, and never while an apply of their application runs: `settle` judges what it
+ * left, from the newest observation, reading back only objects not seen since the apply began.
  * A read that fails says nothing of drift; only a 404 means the object is gone.
  */
 export class Monitor {
@@ -99,6 +100,29 @@ export class Monitor {
     return complete ? drifts : null;
   }
 
+  /** Takes in an object as the API server answered its apply: what is live just after, without reading it again. */
+  observeApplied(state: ApplicationState, live: JsonObject): void {
+    const object = state.objects.get(objectKey(identityOf(live)));
+    if (object) this.observe(state, object, { live }, ++this.observations, false, false);
+  }
+
+  /**
+   * Judges what an apply left, once it is over: each object from the newest observation taken in
+   * while it ran (its apply's answer, or a later watch event); the others (failed, skipped, not
+   * seen) are read back. Tells `changed` once.
+   */
+  async settle(state: ApplicationState, objects: readonly ManagedObject[] = [...state.objects.values()]): Promise<void> {
+    const unseen: ManagedObject[] = [];
+    for (const object of objects) {
+      const live = object.unjudged;
+      object.unjudged = undefined;
+      if (live === undefined) unseen.push(object);
+      else if (object.applied) this.judge(state, object, live, false);
+    }
+    if (unseen.length > 0) await this.readBack(state, unseen);
+    else this.handlers.changed(state);
+  }
+
   stop(): void {
     this.stopped = true;
     for (const watch of this.watches.values()) watch.stop();
@@ -121,7 +145,11 @@ export class Monitor {
       object.health = unknown(`could not be read: ${observation.error}`);
     } else {
       object.health = healthOf(observation.live as KubeObject | null);
-      if (object.applied && state.applying === 0) this.judge(state, object, observation.live, retell);
+      if (state.applying > 0) object.unjudged = observation.live;
+      else {
+        object.unjudged = undefined;
+        if (object.applied) this.judge(state, object, observation.live, retell);
+      }
     }
     if (tell) this.handlers.changed(state);
   }

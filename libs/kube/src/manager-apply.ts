@@ -14,6 +14,8 @@ const stagedKinds = new Set(['CustomResourceDefinition', 'Namespace']);
 export interface ApplyOptions {
   /** Fields other controllers own: applied with their live values once an object exists, so an apply never takes them back. */
   ignore?: readonly IgnoreRule[];
+  /** Hears each object as the API server left it: the apply's answer, or the object as it was when the apply changed nothing. */
+  observe?: (live: JsonObject) => void;
 }
 
 /**
@@ -50,14 +52,18 @@ async function applyOne(manager: ResourceManager, object: JsonObject, options: A
     });
     const manifest = withLiveIgnoredFields(object, before as unknown as JsonObject | null, options.ignore ?? []);
     const apply = (dryRun?: 'All') => manager.client.patch(asKubernetesObject(manifest), undefined, dryRun, manager.options.fieldManager, true, PatchStrategy.ServerSideApply);
+    const observed = (live: KubernetesObject) => options.observe?.(live as unknown as JsonObject);
     if (before === null) {
-      await apply();
+      observed(await apply());
       return { object: identity, subject, action: 'created' };
     }
     // A dry run says what the apply would make; comparing it with the object (not resourceVersions,
     // which controllers' status writes also bump) tells an unchanged object from a configured one.
-    if (sameContent(await apply('All'), before)) return { object: identity, subject, action: 'unchanged' };
-    await apply();
+    if (sameContent(await apply('All'), before)) {
+      observed(before);
+      return { object: identity, subject, action: 'unchanged' };
+    }
+    observed(await apply());
     return { object: identity, subject, action: 'configured' };
   } catch (error) {
     return { object: identity, subject, action: 'failed', message: apiMessageOf(error) };
