@@ -42,7 +42,8 @@ function observeInFlight(planning: Planning): void {
 
 function observeCluster(planning: Planning, cluster: ClusterProgress): void {
   const stage = strategyOfCluster(planning, cluster.cluster);
-  const health = targetHealth(planning.observations.get(cluster.cluster), cluster.target);
+  const startedAt = cluster.startedAt ?? planning.now;
+  const health = targetHealth(planning.observations.get(cluster.cluster), cluster.target, startedAt);
   switch (health.kind) {
     case 'disconnected':
       // Its desired state already names the target: it gets it when it reconnects.
@@ -59,7 +60,7 @@ function observeCluster(planning: Planning, cluster: ClusterProgress): void {
     case 'pending':
       // A bake that stops being healthy starts again; the deadline still counts from the start.
       if (cluster.state === 'Baking') moveCluster(planning, cluster, 'Updating');
-      if (planning.now - (cluster.startedAt ?? planning.now) >= progressDeadlineMs(stage)) {
+      if (planning.now - startedAt >= progressDeadlineMs(stage)) {
         moveCluster(planning, cluster, 'TimedOut', `not healthy at ${cluster.target.revisionId} within ${progressDeadlineMs(stage) / 1000} s; last seen: ${health.lastSeen}`);
       }
   }

@@ -16,12 +16,17 @@ export function isConnected(observation: ClusterObservation | undefined): observ
   return observation?.connected === true;
 }
 
-export function targetHealth(observation: ClusterObservation | undefined, target: RevisionRef): TargetHealth {
+/**
+ * `startedAt` is when the rollout (last) set the cluster's desired state: a failure reported before it is not held
+ * against the cluster, so a retried cluster gets its deadline to recover instead of failing again on its old report.
+ */
+export function targetHealth(observation: ClusterObservation | undefined, target: RevisionRef, startedAt: number): TargetHealth {
   if (!isConnected(observation)) return { kind: 'disconnected' };
   const reported = observation.reported;
   // What a cluster reports of another bundle says nothing of the target.
   if (reported?.bundleDigest === target.bundleDigest) {
-    if (reported.syncState === 'Failed' || reported.health.status === 'Degraded') return { kind: 'failed', reason: failureReason(reported) };
+    const failed = reported.syncState === 'Failed' || reported.health.status === 'Degraded';
+    if (failed && reported.reportedAt >= startedAt) return { kind: 'failed', reason: failureReason(reported) };
     if (reported.syncState === 'Synced' && reported.health.status === 'Healthy' && !observation.openDrift) return { kind: 'healthy' };
   }
   return { kind: 'pending', lastSeen: lastSeen(observation, target) };

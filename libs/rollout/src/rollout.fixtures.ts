@@ -28,6 +28,8 @@ export const names = (prefix: string, count: number): string[] => Array.from({ l
 /** Clusters as the hub would see them: each runs `running` until a desired state says otherwise and it converges. */
 export class FleetSim {
   private readonly clusters = new Map<string, ClusterObservation>();
+  /** When reports are made: the time of the last planning step (what runs before the rollout reported at 0). */
+  clock = 0;
 
   constructor(clusterNames: readonly string[], runs: RevisionRef | null = running) {
     for (const cluster of clusterNames) {
@@ -52,7 +54,7 @@ export class FleetSim {
 
   /** The cluster reports its desired revision with these details (Synced and Healthy unless they say otherwise). */
   report(cluster: string, overrides: Partial<Reported> = {}, ref: RevisionRef | null = this.get(cluster).desired): this {
-    this.get(cluster).reported = ref && report(ref, overrides);
+    this.get(cluster).reported = ref && report(ref, { reportedAt: this.clock, ...overrides });
     return this;
   }
 
@@ -89,6 +91,7 @@ export function begin(strategy: RolloutStrategy, fleet: FleetCluster[], options:
   const targets = options.targets ?? Object.fromEntries(fleet.map((cluster) => [cluster.name, target]));
   const step = startRollout({ revisionId: target.revisionId, strategy, fleet, targets, observations: sim.observations(), now });
   sim.write(step.desired);
+  sim.clock = now;
   return { strategy, sim, step, now };
 }
 
@@ -97,6 +100,7 @@ export function stepAt(scenario: Scenario, now: number): RolloutStep {
   scenario.now = now;
   scenario.step = stepRollout({ strategy: scenario.strategy, record: scenario.step.record, observations: scenario.sim.observations(), now });
   scenario.sim.write(scenario.step.desired);
+  scenario.sim.clock = now;
   return scenario.step;
 }
 

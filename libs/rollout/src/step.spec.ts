@@ -102,6 +102,14 @@ describe('judging an updating cluster', () => {
     expect(scenario.step.events[0]).toEqual({ type: 'rollout.cluster.failed', stage: 'canary', cluster: 'a', reason });
   });
 
+  it('does not hold a failure reported before the cluster started against it', () => {
+    const sim = new FleetSim(['a'], target).report('a', degraded('left from an earlier attempt'));
+    const scenario = begin(oneStage({ progressDeadlineSeconds: 60 }), clusterA, { sim });
+    expect(scenario.step.record.clusters.a.state).toBe('Updating');
+    const timedOut = stepAt(scenario, t0 + seconds(60));
+    expect(timedOut.record.clusters.a).toMatchObject({ state: 'TimedOut', reason: 'not healthy at r2 within 60 s; last seen: Degraded: left from an earlier attempt, Synced' });
+  });
+
   it('fails a baking cluster that turns Degraded', () => {
     const scenario = judged({ minBakeTimeSeconds: 60, maxFailures: 1 }, ({ sim }) => sim.converge(), seconds(1));
     scenario.sim.report('a', degraded());
