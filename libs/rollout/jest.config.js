@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'rollout',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
