@@ -41,13 +41,9 @@ export function beginPlanning({ strategy, record, observations, now }: PlanningI
   return { strategy, record: copy, observations, now, desired: [], events: [], stageOf, pacedStage: null };
 }
 
-export function emit(planning: Planning, event: RolloutEvent): void {
-  planning.events.push(event);
-}
-
 /** Events for the rollout itself, with a reason when there is one. */
 export function emitRolloutEvent(planning: Planning, type: RolloutEventType, details: { stage?: string; reason?: string } = {}): void {
-  emit(planning, { type, ...(details.stage === undefined ? {} : { stage: details.stage }), ...(details.reason ? { reason: details.reason } : {}) });
+  planning.events.push({ type, ...(details.stage === undefined ? {} : { stage: details.stage }), ...(details.reason ? { reason: details.reason } : {}) });
 }
 
 const clusterEventTypes: Partial<Record<ClusterRolloutState, RolloutEventType>> = {
@@ -65,7 +61,7 @@ export function moveCluster(planning: Planning, cluster: ClusterProgress, state:
   // Only a baking or succeeded cluster is known to be healthy at the target.
   if (state !== 'Baking' && state !== 'Succeeded') cluster.healthySince = null;
   const type = clusterEventTypes[state];
-  if (type) emit(planning, { type, stage: stageNameOf(planning, cluster.cluster), cluster: cluster.cluster, ...(eventReason ? { reason: eventReason } : {}) });
+  if (type) planning.events.push({ type, stage: stageNameOf(planning, cluster.cluster), cluster: cluster.cluster, ...(eventReason ? { reason: eventReason } : {}) });
 }
 
 export function stageNameOf(planning: Planning, cluster: string): string {
@@ -78,7 +74,7 @@ export function strategyOfCluster(planning: Planning, cluster: string): StageStr
   return stageStrategy(planning.strategy, stageNameOf(planning, cluster));
 }
 
-export function clustersOf(planning: Planning, stage: StageProgress): ClusterProgress[] {
+function clustersOf(planning: Planning, stage: StageProgress): ClusterProgress[] {
   return stage.batches.flatMap((batch) => batch.clusters.map((name) => planning.record.clusters[name]));
 }
 

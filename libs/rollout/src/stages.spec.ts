@@ -56,6 +56,17 @@ describe('assigning clusters to stages', () => {
     expect(batchesOf(assignStages(strategy, fleet, targets))).toEqual(expected);
   });
 
+  it('starts clusters without the ordering label after those with it, whatever their names', () => {
+    const unordered: FleetCluster[] = [
+      { name: 'a', labels: {}, groups: [] },
+      { name: 'b', labels: { wave: '2' }, groups: [] },
+      { name: 'c', labels: { wave: '1' }, groups: [] },
+      { name: 'd', labels: { other: '0' }, groups: [] },
+    ];
+    const [stage] = assignStages({ stages: [{ name: 'all', orderByLabel: 'wave' }] }, unordered, ['a', 'b', 'c', 'd']);
+    expect(stage.batches[0].clusters).toEqual(['c', 'b', 'a', 'd']);
+  });
+
   it('resolves budgets for each stage and starts everything pending', () => {
     const strategy: RolloutStrategy = { stages: [{ name: 'prod', selector: 'env=prod', maxConcurrency: '25%', maxFailures: '50%' }] };
     const [prod, remaining] = assignStages(strategy, fleet, everyName);

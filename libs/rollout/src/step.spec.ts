@@ -270,6 +270,19 @@ describe('failures', () => {
     expect(step.events).toEqual([{ type: 'rollout.cluster.succeeded', stage: 'canary', cluster: 'b' }]);
   });
 
+  it.each<[RolloutStrategy['onFailure'], string]>([
+    ['pause', 'Paused'],
+    ['rollback', 'RollingBack'],
+  ])('follows onFailure %s when a cluster fails during an operator pause', (onFailure, state) => {
+    const scenario = begin(oneStage({}, { onFailure }), threeClusters);
+    const paused: RolloutRecord = { ...scenario.step.record, state: 'Paused', reason: 'by ops', gate: null };
+    scenario.sim.converge(() => degraded());
+    const step = stepRollout({ strategy: scenario.strategy, record: paused, observations: scenario.sim.observations(), now: t0 + seconds(1) });
+    expect(step.record.state).toBe(state);
+    expect(step.record.reason).toMatch(/^stage canary has 3 failed clusters/);
+    expect(step.record.gate).toEqual(onFailure === 'pause' ? { kind: 'failure', stage: 'canary', until: null } : null);
+  });
+
   describe('rolling back', () => {
     const strategy: RolloutStrategy = {
       onFailure: 'rollback',
@@ -426,6 +439,18 @@ describe('a step', () => {
     const fromStore = stepRollout({ strategy, record: stored, observations: scenario.sim.observations(), now: later });
     expect(fromStore).toEqual(fromMemory);
     expect(JSON.parse(JSON.stringify(fromMemory.record))).toEqual(fromMemory.record);
+  });
+
+  it.each<[string, RolloutStrategy, (scenario: Scenario) => void, Partial<RolloutRecord>]>([
+    ['rolling back', { onFailure: 'rollback', stages: [{ name: 'one' }] }, ({ sim }) => sim.converge((cluster) => (cluster === 'a' ? degraded() : {})), { state: 'RollingBack' }],
+    ['paced', { maxClustersPerMinute: 1, stages: [{ name: 'one' }] }, ({ sim }) => sim.converge(), { state: 'Progressing', gate: { kind: 'pacing', stage: 'one', until: t0 + seconds(60) } }],
+  ])('changes nothing when taken again with the same inputs (%s)', (_, strategyOfMoment, moment, expected) => {
+    const scenario = begin(strategyOfMoment, fleetOf(['a', 'b']));
+    moment(scenario);
+    const first = stepAt(scenario, t0 + seconds(5));
+    expect(first.record).toMatchObject(expected);
+    const again = stepRollout({ strategy: strategyOfMoment, record: first.record, observations: scenario.sim.observations(), now: scenario.now });
+    expect(again).toEqual({ record: first.record, desired: [], events: [] });
   });
 
   it('never changes the record it is given', () => {
