@@ -10,5 +10,6 @@ if (!file || !fs.existsSync(file)) {
   process.exit(2);
 }
 process.argv.splice(2, 1);
+process.env.CAPSTAN_BENCHMARK = name;
 require('../tools/register');
 require(file);

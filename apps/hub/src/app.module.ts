@@ -26,6 +26,7 @@ import { redactedLogPaths, scrubbingDestination, serializeLoggedError } from './
 import { MetricsService } from './observability/metrics.service';
 import { ObservabilityModule } from './observability/observability.module';
 import { queryComplexityPlugin } from './observability/query-limits.plugin';
+import { RolloutsModule } from './rollouts/rollouts.module';
 import { SourcesModule } from './sources/sources.module';
 
 export const graphqlLimits = { maxDepth: 10, maxComplexity: 10_000 };
@@ -81,6 +82,7 @@ export class AppModule {
         SourcesModule,
         ApplicationsModule,
         AgentGatewayModule,
+        RolloutsModule,
       ],
       providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

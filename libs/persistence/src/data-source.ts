@@ -15,6 +15,7 @@ import {
   RenderedBundleEntity,
   ResourceStatusEntity,
   RevisionEntity,
+  RolloutEntity,
   SourceEntity,
 } from './entities';
 import { migrations } from './migrations';
@@ -35,6 +36,7 @@ export const entityClasses = [
   RenderedBundleEntity,
   ResourceStatusEntity,
   RevisionEntity,
+  RolloutEntity,
   SourceEntity,
 ];
 

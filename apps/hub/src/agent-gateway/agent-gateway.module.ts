@@ -8,6 +8,7 @@ import { AgentGrpcServer } from './agent-grpc.server';
 import { AgentMessageHandler } from './agent-messages.handler';
 import { AgentSessionRegistry } from './agent-sessions';
 import { ClusterStatusService } from './cluster-status.service';
+import { StatusEvents } from './status-events';
 import { DriftResolver } from './drift.resolver';
 import { DriftService } from './drift.service';
 import { RegistrationsService } from './registrations.service';
@@ -15,7 +16,7 @@ import { RegistrationsService } from './registrations.service';
 /** Where agents meet the hub: registration, their gRPC sessions, desired state and bundles. */
 @Module({
   imports: [GroupsModule, DesiredStatesModule],
-  providers: [RegistrationsService, ClusterStatusService, DriftService, AgentSessionRegistry, AgentMessageHandler, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, ApplicationStatusResolver, DriftResolver, ClusterControlResolver],
-  exports: [AgentGrpcServer],
+  providers: [RegistrationsService, ClusterStatusService, StatusEvents, DriftService, AgentSessionRegistry, AgentMessageHandler, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, ApplicationStatusResolver, DriftResolver, ClusterControlResolver],
+  exports: [AgentGrpcServer, StatusEvents],
 })
 export class AgentGatewayModule {}

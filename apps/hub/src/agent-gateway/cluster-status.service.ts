@@ -5,6 +5,7 @@ import { changeActionName, HealthStatus, healthStatusName, type StatusReport, Sy
 import { isUUID } from 'class-validator';
 import { DataSource, In } from 'typeorm';
 import { agentTime } from './agent-time';
+import { StatusEvents } from './status-events';
 import { type ResourceStatusRow, StatusWriter } from './status-writer';
 
 const syncStateNames: Partial<Record<SyncState, SyncStateName>> = { [SyncState.SYNCED]: 'Synced', [SyncState.OUT_OF_SYNC]: 'OutOfSync', [SyncState.FAILED]: 'Failed' };
@@ -34,13 +35,16 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ClusterStatusService.name);
   private readonly writer: StatusWriter;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly statusEvents: StatusEvents,
+  ) {
     this.writer = new StatusWriter(dataSource);
   }
 
   /** Records a status report, batched with others; a report for an application the hub does not know is ignored. */
-  record(cluster: ClusterEntity, report: StatusReport): Promise<void> {
-    return this.writer.writeStatus({
+  async record(cluster: ClusterEntity, report: StatusReport): Promise<void> {
+    await this.writer.writeStatus({
       clusterId: cluster.id,
       application: report.application,
       revisionId: isUUID(report.revision) ? report.revision : null,
@@ -58,6 +62,7 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
       reportedAt: agentTime(report.observedAtUnixMs),
       resources: resourceRows(report),
     });
+    this.statusEvents.statusWritten(report.application);
   }
 
   /**

@@ -2,12 +2,13 @@ import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registe
 import { type RevisionStatus } from '@capstan/persistence';
 import { type HealPolicy, healPolicies, type IgnoreRule, type SyncPolicy, syncPolicies } from '@capstan/vocabulary';
 import { Type } from 'class-transformer';
-import { ArrayUnique, IsBoolean, IsIn, ValidateNested } from 'class-validator';
+import { ArrayUnique, IsBoolean, IsIn, ValidateIf, ValidateNested } from 'class-validator';
 import { IgnoreRuleDto, IgnoreRuleInput } from '../common/ignore-rule.dto';
 import { ConnectionType, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import { IsRepositoryPath, IsResourceName, IsVariableMap, Omittable } from '../common/validators';
 import { HealPolicyValue } from '../groups/cluster-group.dto';
+import { RolloutStrategyDto } from '../rollouts/rollout.dto';
 
 export enum SyncPolicyValue {
   auto = 'auto',
@@ -59,6 +60,9 @@ export class ApplicationDto {
   @Field(() => [ApplicationTargetDto])
   targets: ApplicationTargetDto[];
 
+  @Field(() => RolloutStrategyDto, { nullable: true, description: 'How new revisions reach the clusters; null: everywhere at once' })
+  rolloutStrategy: RolloutStrategyDto | null;
+
   @Field(() => [IgnoreRuleDto])
   ignoreRules: IgnoreRule[];
 
@@ -93,6 +97,12 @@ export class RevisionDto {
 
   @Field(() => RevisionStatusValue)
   status: RevisionStatus;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When a rollout of it failed and rolled back: nothing rolls it out again by itself' })
+  rejectedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it was rejected' })
+  rejectedReason: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why rendering failed: file and field' })
   error: string | null;
@@ -145,6 +155,12 @@ class ApplicationFieldsInput {
   @ValidateNested({ each: true })
   @Type(() => IgnoreRuleInput)
   ignoreRules?: IgnoreRuleInput[];
+
+  @Field(() => RolloutStrategyDto, { nullable: true, description: 'How new revisions reach the clusters: in stages with health gates; null: everywhere at once' })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @ValidateNested()
+  @Type(() => RolloutStrategyDto)
+  rolloutStrategy?: RolloutStrategyDto | null;
 
   @Field(() => [ApplicationTargetInput], { nullable: true, description: 'The complete list of targets' })
   @Omittable()

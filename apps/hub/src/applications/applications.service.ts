@@ -8,6 +8,8 @@ import { applyChanges } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import { definedIgnoreRule } from '../common/ignore-rule.dto';
 import { type PageArgs, paginate } from '../common/pagination';
+import type { RolloutStrategyDto } from '../rollouts/rollout.dto';
+import { rolloutStrategyDto, rolloutStrategyFrom } from '../rollouts/rollouts.service';
 import type { ApplicationDto } from './application.dto';
 
 export interface TargetFields {
@@ -24,6 +26,8 @@ export interface ApplicationFields {
   healPolicy?: HealPolicy;
   ignoreRules?: IgnoreRule[];
   targets?: TargetFields[];
+  /** Null removes it. */
+  rolloutStrategy?: RolloutStrategyDto | null;
 }
 
 const withRelations = { source: true, targets: { group: true } } as const;
@@ -39,6 +43,7 @@ export function toApplicationDto(application: ApplicationEntity): ApplicationDto
     prune: application.prune,
     healPolicy: application.healPolicy,
     ignoreRules: application.ignoreRules ?? [],
+    rolloutStrategy: application.rolloutStrategy ? rolloutStrategyDto(application.rolloutStrategy) : null,
     currentRevisionId: application.currentRevisionId,
     targets: (application.targets ?? [])
       .map((target) => ({ group: target.group?.name ?? '', overlayPath: target.overlayPath, variables: target.variables }))
@@ -94,6 +99,7 @@ export class ApplicationsService {
         prune: input.prune ?? false,
         healPolicy: input.healPolicy ?? 'auto',
         ignoreRules: (input.ignoreRules ?? []).map(definedIgnoreRule),
+        rolloutStrategy: input.rolloutStrategy ? rolloutStrategyFrom(input.rolloutStrategy, 'input.rolloutStrategy') : null,
         targets: await this.targetEntities(manager, input.targets ?? []),
       });
       await repository.save(application);
@@ -107,10 +113,12 @@ export class ApplicationsService {
     return this.audit.change(principal, { action: 'application.update', targetType: 'Application', targetName: name, reason }, async (manager) => {
       const application = await this.get(name, manager);
       const current = toApplicationDto(application);
-      const { source, targets, ignoreRules, ...fields } = changes;
+      const { source, targets, ignoreRules, rolloutStrategy, ...fields } = changes;
       if (ignoreRules !== undefined) Object.assign(fields, { ignoreRules: ignoreRules.map(definedIgnoreRule) });
-      const { before, after } = applyChanges(current, { ...fields, source, targets: targets?.map(normaliseTarget) });
+      const strategy = rolloutStrategy === undefined ? undefined : rolloutStrategy && rolloutStrategyFrom(rolloutStrategy, 'input.rolloutStrategy');
+      const { before, after } = applyChanges(current, { ...fields, source, targets: targets?.map(normaliseTarget), rolloutStrategy: strategy && rolloutStrategyDto(strategy) });
       Object.assign(application, fields);
+      if (strategy !== undefined) application.rolloutStrategy = strategy;
       if (source !== undefined) application.sourceId = (await this.sourceNamed(manager, source)).id;
       if (targets !== undefined) {
         await manager.getRepository(ApplicationTargetEntity).delete({ applicationId: application.id });

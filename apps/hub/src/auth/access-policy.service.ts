@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LabelSelectorError, parseLabelSelector } from '@capstan/manifest';
-import { ApiTokenEntity, ApplicationEntity, ClusterEntity, ClusterGroupEntity } from '@capstan/persistence';
+import { ApiTokenEntity, ApplicationEntity, ClusterEntity, ClusterGroupEntity, RolloutEntity } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { CapstanException } from '../common/capstan.exception';
 import { membershipCondition } from '../groups/group-membership';
@@ -84,6 +84,13 @@ export class AccessPolicyService {
         const targets = valueAt(args, rule.targets ?? '');
         const targetGroups = Array.isArray(targets) ? targets.map((target) => text((target as { group?: unknown } | null)?.group)) : rule.creating ? [] : undefined;
         return { kind: 'application', name, current: rule.creating ? null : await this.targetedGroups(name), targets: targetGroups };
+      }
+      case 'rollout': {
+        // A rollout concerns its application's clusters: decided as the application is. A malformed id is refused by validation.
+        const id = text(valueAt(args, rule.id));
+        const rollout = /^[0-9a-f-]{36}$/i.test(id) ? await this.dataSource.getRepository(RolloutEntity).findOne({ where: { id }, relations: { application: true } }) : null;
+        const name = rollout?.application?.name ?? '';
+        return { kind: 'application', name, current: rollout ? await this.targetedGroups(name) : null, targets: undefined };
       }
       case 'fleet':
         return { kind: 'fleet', what: rule.what };

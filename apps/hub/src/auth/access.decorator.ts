@@ -16,6 +16,7 @@ export type AccessRule =
   | { concerns: 'relabelled-cluster'; input: string }
   | { concerns: 'group'; name: string; changes?: string; creating?: boolean }
   | { concerns: 'application'; name: string; targets?: string; creating?: boolean }
+  | { concerns: 'rollout'; id: string }
   | { concerns: 'fleet'; what: string }
   | { concerns: 'token'; name: string; groupScope?: string; creating?: boolean };
 
@@ -37,6 +38,8 @@ export const Access = {
   application: (name: string, targets?: string) => rule({ concerns: 'application', name, targets }),
   /** A new application named at `name`, by the groups of `targets`. */
   newApplication: (name: string, targets: string) => rule({ concerns: 'application', name, targets, creating: true }),
+  /** A rollout with the id at `id`: decided as its application is. */
+  rollout: (id: string) => rule({ concerns: 'rollout', id }),
   /** Something every cluster shares (sources): only callers not limited to groups. */
   fleet: (what: string) => rule({ concerns: 'fleet', what }),
   /** An existing API token named at `name`, by the groups it is limited to. */

@@ -4,7 +4,7 @@ import { fleetEventTypes } from '@capstan/persistence';
 import { GraphQLJSONObject } from 'graphql-type-json';
 import { ConnectionType, PageArgs } from '../common/pagination';
 
-@ObjectType('FleetEvent', { description: 'Something that happened on a cluster: drift, a heal instruction, a heal result, a live checksum that did not match' })
+@ObjectType('FleetEvent', { description: 'Something that happened on a cluster or to a rollout: drift, a heal instruction, a heal result, a live checksum that did not match, a rollout step' })
 export class FleetEventDto {
   @Field(() => ID)
   id: string;
@@ -15,8 +15,8 @@ export class FleetEventDto {
   @Field({ description: fleetEventTypes.join(', ') })
   type: string;
 
-  @Field()
-  cluster: string;
+  @Field(() => String, { nullable: true, description: 'The cluster it happened on; null for what concerns a whole rollout' })
+  cluster: string | null;
 
   @Field(() => String, { nullable: true })
   application: string | null;
@@ -24,7 +24,10 @@ export class FleetEventDto {
   @Field(() => ID, { nullable: true, description: 'The drift it belongs to: its detection, instruction and heal share it' })
   drift: string | null;
 
-  @Field({ description: 'Kind/namespace/name of the object concerned; empty when none is' })
+  @Field(() => ID, { nullable: true, description: 'The rollout it belongs to' })
+  rollout: string | null;
+
+  @Field({ description: 'Kind/namespace/name of the object concerned, or the rollout stage; empty when none is' })
   subject: string;
 
   @Field(() => GraphQLJSONObject)
@@ -52,4 +55,9 @@ export class FleetEventsArgs extends PageArgs {
   @IsOptional()
   @IsUUID()
   drift?: string;
+
+  @Field(() => ID, { nullable: true, description: "One rollout's steps" })
+  @IsOptional()
+  @IsUUID()
+  rollout?: string;
 }

@@ -7,7 +7,9 @@ import type { FleetEventDto } from './fleet-event.dto';
 
 export interface FleetEventRecord {
   type: FleetEventType;
-  clusterId: string;
+  /** Null for what concerns a whole rollout. */
+  clusterId: string | null;
+  rolloutId?: string | null;
   applicationId?: string | null;
   driftId?: string | null;
   subject?: string;
@@ -21,6 +23,7 @@ export interface FleetEventFilter {
   application?: string;
   type?: string;
   drift?: string;
+  rollout?: string;
 }
 
 /** The fleet's event stream: written alongside what it records, read newest first. */
@@ -38,6 +41,7 @@ export class FleetEventsService {
         type: event.type,
         clusterId: event.clusterId,
         applicationId: event.applicationId ?? null,
+        rolloutId: event.rolloutId ?? null,
         driftId: event.driftId ?? null,
         subject: event.subject ?? '',
         occurredAt: event.occurredAt ?? new Date(),
@@ -47,19 +51,20 @@ export class FleetEventsService {
     );
   }
 
-  /** Events on the clusters in `scope`, newest first. */
+  /** Events on the clusters in `scope` and of whole rollouts, newest first. */
   list(filter: FleetEventFilter, page: PageArgs, scope: AccessScope) {
     const inScope = scope.clusterCondition('cluster');
     const query = this.dataSource
       .getRepository(FleetEventEntity)
       .createQueryBuilder('event')
-      .innerJoinAndSelect('event.cluster', 'cluster')
+      .leftJoinAndSelect('event.cluster', 'cluster')
       .leftJoinAndSelect('event.application', 'application')
-      .where(inScope.sql, inScope.parameters);
+      .where(`(event.cluster_id IS NULL OR ${inScope.sql})`, inScope.parameters);
     if (filter.cluster) query.andWhere('cluster.name = :cluster', { cluster: filter.cluster });
     if (filter.application) query.andWhere('application.name = :application', { application: filter.application });
     if (filter.type) query.andWhere('event.type = :type', { type: filter.type });
     if (filter.drift) query.andWhere('event.drift_id = :drift', { drift: filter.drift });
+    if (filter.rollout) query.andWhere('event.rollout_id = :rollout', { rollout: filter.rollout });
     return paginate(query, page, { column: 'event.id', direction: 'DESC', key: (event) => event.id, integer: true }, toFleetEventDto);
   }
 }
@@ -69,7 +74,8 @@ function toFleetEventDto(event: FleetEventEntity): FleetEventDto {
     id: event.id,
     occurredAt: event.occurredAt,
     type: event.type,
-    cluster: event.cluster?.name ?? '',
+    cluster: event.cluster?.name ?? null,
+    rollout: event.rolloutId,
     application: event.application?.name ?? null,
     drift: event.driftId,
     subject: event.subject,

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AuditService } from '../audit/audit.service';
 import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import type { CommitInfo } from '../sources/git/git-mirror';
+import { RolloutsService } from '../rollouts/rollouts.service';
 import { ApplicationRenderer, PlacementConflictError, type RenderedApplication } from './application-renderer';
 
 /** What rendering one commit did: whether any revision was new, and the errors of those that failed. */
@@ -29,6 +30,7 @@ export class RenderPipelineService {
     private readonly renderer: ApplicationRenderer,
     private readonly audit: AuditService,
     private readonly desiredStates: DesiredStatesService,
+    private readonly rollouts: RolloutsService,
   ) {}
 
   async renderCommit(source: SourceEntity, commit: CommitInfo, tree: string): Promise<CommitRenderResult> {
@@ -42,8 +44,7 @@ export class RenderPipelineService {
       const rendered = await this.tryRender(application, source, tree);
       await this.desiredStates.change('system', async (writer) => {
         if (!rendered.ok) return this.recordFailed(writer.manager, application, commit, rendered);
-        const revision = await this.recordRendered(writer.manager, application, this.commitFields(application, commit), rendered.result);
-        await this.runEverywhere(writer, application, revision, rendered.result);
+        await this.putInForce(writer, application, this.commitFields(application, commit), rendered.result, `commit ${commit.sha}`);
       });
       if (!rendered.ok) {
         errors.push(`application ${application.name}: ${rendered.error}`);
@@ -79,8 +80,7 @@ export class RenderPipelineService {
     }
     if (revision.status === 'failed') {
       return this.desiredStates.change('system', async (writer) => {
-        const mended = await this.recordRendered(writer.manager, application, revision, rendered.result);
-        await this.runEverywhere(writer, application, mended, rendered.result);
+        await this.putInForce(writer, application, revision, rendered.result, `commit ${revision.commitSha}, rendered again after a placement change`);
         return [...writer.changedClusters];
       });
     }
@@ -103,6 +103,19 @@ export class RenderPipelineService {
       });
       return [...writer.changedClusters];
     });
+  }
+
+  /**
+   * Records a revision as rendered and puts it in force as the application says: under sync
+   * `manual` it waits for startRollout; with a rollout strategy it starts a rollout; without one
+   * every targeted cluster runs it at once.
+   */
+  private async putInForce(writer: DesiredStateWriter, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication, reason: string): Promise<void> {
+    const staged = application.syncPolicy === 'manual' || application.rolloutStrategy !== null;
+    const revision = await this.recordRendered(writer.manager, application, fields, rendered, { inForce: !staged });
+    if (application.syncPolicy === 'manual') return;
+    if (application.rolloutStrategy) await this.rollouts.start(writer, application, revision, { strategy: application.rolloutStrategy, startedBy: 'system', reason });
+    else await this.runEverywhere(writer, application, revision, rendered);
   }
 
   /** Every cluster the revision was rendered for runs it; those it no longer reaches lose the application. */
@@ -129,12 +142,12 @@ export class RenderPipelineService {
     return bundles.length;
   }
 
-  /** Records the revision as rendered (a new one, or a failed one mended) and in force. */
-  private async recordRendered(manager: EntityManager, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication): Promise<RevisionEntity> {
+  /** Records the revision as rendered (a new one, or a failed one mended), and as the one in force unless a rollout is to decide. */
+  private async recordRendered(manager: EntityManager, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication, options: { inForce: boolean }): Promise<RevisionEntity> {
     const bundles = await this.storeBundles(manager, rendered);
     const revisions = manager.getRepository(RevisionEntity);
     const revision = await revisions.save(revisions.create({ ...fields, status: 'rendered', error: null, failedOnPlacement: false, clusterDigests: rendered.clusterDigests }));
-    await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: revision.id });
+    if (options.inForce) await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: revision.id });
     await this.audit.record(manager, {
       actor: 'system',
       action: 'revision.render',

@@ -4,11 +4,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type HubEndpoints, postGraphql } from './test-hub';
 
 /**
- * Does what an operator does for a new cluster: a cluster in kube-sim, a bootstrap token from
+ * Does what an operator does for a new cluster: a cluster in kube-sim (unless it is there already), a bootstrap token from
  * `createClusterRegistration`, and an agent started with it (plain-text gRPC to the hub).
  */
 export async function startRegisteredAgent(hub: HubEndpoints, kubeSim: KubeSimServer, cluster: string, labels: Record<string, string>, options: Partial<AgentOptions> = {}): Promise<Agent> {
-  kubeSim.addCluster(cluster);
+  // An agent started again on a cluster it ran on (a restarted pod) finds it as it left it.
+  if (!kubeSim.clusterNames().includes(cluster)) kubeSim.addCluster(cluster);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(buildKubeconfig([{ name: cluster, server: kubeSim.clusterUrl(cluster) }]));
   const response = await postGraphql<{ createClusterRegistration: { token: string; hubPublicKey: string } }>(

@@ -1,5 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { ApplicationTargetEntity } from './application-target.entity';
+import type { RolloutStrategy } from '@capstan/rollout';
 import type { HealPolicy, IgnoreRule, SyncPolicy } from '@capstan/vocabulary';
 import type { RevisionEntity } from './revision.entity';
 import { SourceEntity } from './source.entity';
@@ -37,6 +38,10 @@ export class ApplicationEntity {
   /** Fields other controllers own in this application's objects. */
   @Column({ name: 'ignore_rules', type: 'jsonb', default: () => "'[]'" })
   ignoreRules: IgnoreRule[];
+
+  /** How new revisions reach the clusters: in stages with health gates; null for everywhere at once. */
+  @Column({ name: 'rollout_strategy', type: 'jsonb', nullable: true })
+  rolloutStrategy: RolloutStrategy | null;
 
   /** The last good revision: what the fleet should run. A failed render never replaces it. */
   @Column({ name: 'current_revision_id', type: 'uuid', nullable: true })

@@ -1,19 +1,22 @@
+import { rolloutEventTypes } from '@capstan/rollout';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
 import { ClusterEntity } from './cluster.entity';
 import { DriftEntity } from './drift.entity';
+import { RolloutEntity } from './rollout.entity';
 
-export const fleetEventTypes = ['drift.detected', 'drift.resolved', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched', 'desired.changed'] as const;
+export const fleetEventTypes = ['drift.detected', 'drift.resolved', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched', 'desired.changed', ...rolloutEventTypes] as const;
 export type FleetEventType = (typeof fleetEventTypes)[number];
 
 /**
  * Something that happened on a cluster, as its agent and the hub saw it: drift, the heal
  * instruction it got and the heal's result (linked by the drift), a live checksum that did not
- * match. Unlike the audit log, which says who changed what, events are observations.
+ * match, a rollout's steps (linked by the rollout). Unlike the audit log, which says who changed what, events are observations.
  */
 @Entity({ name: 'fleet_events' })
 @Index('ix_fleet_events_cluster', ['clusterId', 'id'])
 @Index('ix_fleet_events_drift', ['driftId'])
+@Index('ix_fleet_events_rollout', ['rolloutId', 'id'])
 @Check('ck_fleet_events_type', `type IN (${fleetEventTypes.map((type) => `'${type}'`).join(', ')})`)
 export class FleetEventEntity {
   /** Monotonic, so events order and paginate by it. */
@@ -26,12 +29,21 @@ export class FleetEventEntity {
   @Column({ type: 'varchar', length: 32 })
   type: FleetEventType;
 
-  @Column({ name: 'cluster_id', type: 'uuid' })
-  clusterId: string;
+  /** The cluster it happened on; null for what concerns a whole rollout. */
+  @Column({ name: 'cluster_id', type: 'uuid', nullable: true })
+  clusterId: string | null;
 
   @ManyToOne(() => ClusterEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'cluster_id' })
-  cluster?: ClusterEntity;
+  cluster?: ClusterEntity | null;
+
+  /** The rollout it belongs to, for rollout events. */
+  @Column({ name: 'rollout_id', type: 'uuid', nullable: true })
+  rolloutId: string | null;
+
+  @ManyToOne(() => RolloutEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'rollout_id' })
+  rollout?: RolloutEntity | null;
 
   @Column({ name: 'application_id', type: 'uuid', nullable: true })
   applicationId: string | null;

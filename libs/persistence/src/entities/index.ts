@@ -14,4 +14,5 @@ export * from './policies';
 export * from './rendered-bundle.entity';
 export * from './resource-status.entity';
 export * from './revision.entity';
+export * from './rollout.entity';
 export * from './source.entity';

@@ -53,6 +53,14 @@ export class RevisionEntity {
   @Column({ name: 'cluster_digests', type: 'jsonb', default: () => "'{}'" })
   clusterDigests: Record<string, string>;
 
+  /** When a rollout of it failed and rolled back: nothing rolls it out again by itself (a new commit or an explicit startRollout still can). */
+  @Column({ name: 'rejected_at', type: 'timestamptz', nullable: true })
+  rejectedAt: Date | null;
+
+  /** Why it was rejected: the rollout's reason. */
+  @Column({ name: 'rejected_reason', type: 'text', nullable: true })
+  rejectedReason: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
