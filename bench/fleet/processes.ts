@@ -183,8 +183,9 @@ export class KubeSimProcess {
     return this.child.pid as number;
   }
 
-  static async start(): Promise<KubeSimProcess> {
-    const child = fork(join(__dirname, 'kube-sim.process.ts'), [], { execArgv: ['-r', register, ...profiling] });
+  /** With `controllers`, Deployments become ready as in a cluster (health gates need it); without, objects stay as applied. */
+  static async start(options: { controllers?: boolean } = {}): Promise<KubeSimProcess> {
+    const child = fork(join(__dirname, 'kube-sim.process.ts'), options.controllers ? ['--controllers'] : [], { execArgv: ['-r', register, ...profiling] });
     const [message] = (await once(child, 'message')) as [{ url: string }];
     return new KubeSimProcess(child, message.url);
   }
