@@ -8,6 +8,11 @@ export type HubMessageBody = MessageInitShape<typeof HubMessageSchema>['body'];
 /** How long after an agent was last heard from it counts as connected. */
 export const connectionDeadlineMs = 30_000;
 
+/** Whether an agent last heard from at `lastSeenAt` counts as connected: the one rule the API, instructions and rollouts share. */
+export function heardFromLately(lastSeenAt: Date | string | null | undefined, now = Date.now()): boolean {
+  return lastSeenAt !== null && lastSeenAt !== undefined && now - new Date(lastSeenAt).getTime() < connectionDeadlineMs;
+}
+
 /** Re-apply the drifted object as git says it should be; the instruction carries the drift's id. */
 export function healInstruction(drift: DriftEntity): HubMessageBody {
   return { case: 'heal', value: { instructionId: drift.id, application: drift.application?.name ?? '', action: { case: 'reapply', value: { objects: [drift.objectRef] } } } };

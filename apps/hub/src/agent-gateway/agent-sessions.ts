@@ -4,7 +4,7 @@ import { ClusterEntity, type Database, type DriftEntity } from '@capstan/persist
 import { HubMessageSchema, SequencedChannel } from '@capstan/proto';
 import { DataSource } from 'typeorm';
 import { DATABASE } from '../database/database.module';
-import { connectionDeadlineMs, healInstruction, type HubMessageBody } from './agent-instructions';
+import { healInstruction, heardFromLately, type HubMessageBody } from './agent-instructions';
 
 /** Where hub replicas tell each other what to do with the agent sessions they hold. */
 const sessionsChannel = 'capstan_agent_sessions';
@@ -94,7 +94,7 @@ export class AgentSessionRegistry implements OnApplicationBootstrap, OnApplicati
     }
     if (this.database.embedded) return false;
     const cluster = await this.dataSource.getRepository(ClusterEntity).findOneBy({ name: clusterName });
-    if (!cluster?.lastSeenAt || Date.now() - cluster.lastSeenAt.getTime() >= connectionDeadlineMs) return false;
+    if (!heardFromLately(cluster?.lastSeenAt)) return false;
     for (const instruction of instructions) {
       await this.announce({ cluster: clusterName, message: Buffer.from(toBinary(HubMessageSchema, create(HubMessageSchema, { body: instruction }))).toString('base64') });
     }

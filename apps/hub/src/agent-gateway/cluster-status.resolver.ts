@@ -5,7 +5,7 @@ import { ApplicationDto } from '../applications/application.dto';
 import type { AccessScope } from '../auth/access-policy';
 import { CurrentScope } from '../auth/access.decorator';
 import { ClusterDto, ClusterState } from '../clusters/cluster.dto';
-import { connectionDeadlineMs } from './agent-instructions';
+import { connectionDeadlineMs, heardFromLately } from './agent-instructions';
 import { ClusterStatusService } from './cluster-status.service';
 
 @ObjectType('ChangeSetEntry', { description: 'What an apply did to one object' })
@@ -142,7 +142,7 @@ export class ClusterStatusResolver {
 
   @ResolveField(() => Boolean, { description: `Whether its agent was heard from in the last ${connectionDeadlineMs / 1000} seconds` })
   connected(@Parent() cluster: ClusterEntity): boolean {
-    return cluster.lastSeenAt !== null && Date.now() - cluster.lastSeenAt.getTime() < connectionDeadlineMs;
+    return heardFromLately(cluster.lastSeenAt);
   }
 
   @ResolveField(() => ClusterState, { description: 'Pending until its agent first registers; then Connected or Disconnected' })

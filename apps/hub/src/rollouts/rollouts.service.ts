@@ -21,7 +21,7 @@ import {
 } from '@capstan/rollout';
 import { openDriftStatuses } from '@capstan/vocabulary';
 import { DataSource, type EntityManager } from 'typeorm';
-import { connectionDeadlineMs } from '../agent-gateway/agent-instructions';
+import { heardFromLately } from '../agent-gateway/agent-instructions';
 import { StatusEvents } from '../agent-gateway/status-events';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -119,8 +119,8 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       finishedAt: null,
       record: queuedRecord(revision.id, Date.now()),
     });
-    if (active.length > 0 && (options.strategy.onNewerRevision ?? 'supersede') === 'queue') return rollouts.save(entity);
     await rollouts.save(entity);
+    if (active.length > 0 && (options.strategy.onNewerRevision ?? 'supersede') === 'queue') return entity;
     for (const superseded of active) await this.write(writer, application, superseded, supersedeRollout(superseded.record, Date.now(), `superseded by the rollout of commit ${revision.commitSha}`));
     await this.begin(writer, application, entity, revision);
     return entity;
@@ -304,7 +304,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         row.name,
         {
           cluster: row.name,
-          connected: row.last_seen_at !== null && now - new Date(row.last_seen_at).getTime() < connectionDeadlineMs,
+          connected: heardFromLately(row.last_seen_at, now),
           desired: row.revision_id ? { revisionId: row.revision_id, bundleDigest: row.bundle_digest ?? '' } : null,
           reported: row.reported_digest
             ? {
