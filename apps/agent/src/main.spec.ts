@@ -51,13 +51,17 @@ describe('the agent process', () => {
     );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
     try {
       const deadline = Date.now() + 30_000;
       while (!stderr.includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(stderr).toContain("the hub refused this cluster's credential: the credential of cluster east was revoked (trying again in 30 s)");
+      // It keeps its word: still running, waiting to try again.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(child.exitCode).toBeNull();
     } finally {
-      process.kill(-(child.pid as number), 'SIGTERM');
-      await once(child, 'exit');
+      if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGTERM');
+      await exited;
       refusingHub.forceShutdown();
       await kubeSim.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -116,6 +116,5 @@ export class HubSession {
       this.reconnectTimer = null;
       this.open().catch(() => this.reconnectLater());
     }, wait);
-    this.reconnectTimer.unref();
   }
 }
