@@ -129,7 +129,7 @@ function planMsPer1000Clusters(): number {
   const target: RevisionRef = { revisionId: 'r2', bundleDigest: 'sha256:r2' };
   const planStrategy: RolloutStrategy = { stages: rings.map((ring) => ({ name: ring.name, selector: `ring=${ring.name}`, maxConcurrency: '25%' })) };
   const observations = new Map<string, ClusterObservation>(
-    names.map((cluster) => [cluster, { cluster, connected: true, desired: running, reported: { bundleDigest: running.bundleDigest, syncState: 'Synced', health: { status: 'Healthy', message: '' }, error: '', reportedAt: 0 }, openDrift: false }]),
+    names.map((cluster) => [cluster, { cluster, connected: true, paused: false, desired: running, reported: { bundleDigest: running.bundleDigest, syncState: 'Synced', health: { status: 'Healthy', message: '' }, error: '', reportedAt: 0 }, openDrift: false }]),
   );
   const { record } = startRollout({ revisionId: 'r2', strategy: planStrategy, fleet, targets: Object.fromEntries(names.map((name) => [name, target])), observations, now: 0 });
   const rounds = 200;

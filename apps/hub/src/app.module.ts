@@ -21,6 +21,7 @@ import { HubConfigModule } from './config/hub-config.module';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { DesiredStateEventsModule } from './rendering/desired-state-events';
+import { LiveChangesModule } from './live/live-changes';
 import { graphqlMetricsPlugin } from './observability/graphql-metrics.plugin';
 import { redactedLogPaths, scrubbingDestination, serializeLoggedError } from './observability/log-redaction';
 import { MetricsService } from './observability/metrics.service';
@@ -32,11 +33,26 @@ import { SourcesModule } from './sources/sources.module';
 export const graphqlLimits = { maxDepth: 10, maxComplexity: 10_000 };
 const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * Each operation's context holds the request the auth guard reads: the HTTP request, or for a
+ * subscription one made from the graphql-ws connection parameters (`{ authorization: "Bearer <token>" }`).
+ */
+function graphqlContext(input: { req?: unknown; connectionParams?: Record<string, unknown> }): { req: unknown } {
+  if (input.req) return { req: input.req };
+  const authorization = input.connectionParams?.['authorization'] ?? input.connectionParams?.['Authorization'];
+  return { req: { headers: { authorization: typeof authorization === 'string' ? authorization : undefined } } };
+}
+
 /** The hub: one Nest module per bounded context, over one database and one GraphQL endpoint. */
 @Module({})
 export class AppModule {
   static forRoot(config: HubConfig): DynamicModule {
     const errorLogger = new Logger('GraphQL');
+    const formatError = formatGraphqlError({
+      // Refusals are worth seeing at the default level; other callers' mistakes only when debugging.
+      client: (code, summary) => (code === CapstanErrorCode.PermissionDenied || code === CapstanErrorCode.Unauthenticated ? errorLogger.log(summary) : errorLogger.debug(summary)),
+      internal: (error) => errorLogger.error(error),
+    });
     return {
       module: AppModule,
       imports: [
@@ -54,6 +70,7 @@ export class AppModule {
         }),
         HubConfigModule.forRoot(config),
         DesiredStateEventsModule,
+        LiveChangesModule,
         DatabaseModule.forRoot(config),
         ObservabilityModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -64,14 +81,18 @@ export class AppModule {
             autoSchemaFile: true,
             sortSchema: true,
             introspection: true,
-            context: ({ req }: { req: unknown }) => ({ req }),
+            context: graphqlContext,
+            // Subscriptions over WebSocket (graphql-ws) on the same path, authenticated by the same tokens.
+            subscriptions: {
+              'graphql-ws': {
+                path: '/graphql',
+                // Apollo's formatError does not see what is sent over WebSocket: each result is formatted here the same way.
+                onNext: (_context, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result),
+              },
+            },
             validationRules: [depthLimit(graphqlLimits.maxDepth)],
             plugins: [queryComplexityPlugin(graphqlLimits.maxComplexity), graphqlMetricsPlugin(metrics)],
-            formatError: formatGraphqlError({
-              // Refusals are worth seeing at the default level; other callers' mistakes only when debugging.
-              client: (code, summary) => (code === CapstanErrorCode.PermissionDenied || code === CapstanErrorCode.Unauthenticated ? errorLogger.log(summary) : errorLogger.debug(summary)),
-              internal: (error) => errorLogger.error(error),
-            }),
+            formatError,
           }),
         }),
         AuditModule,

@@ -8,6 +8,7 @@ import { KubeSimServer } from '@capstan/kube-sim';
 import { Client } from 'pg';
 import { provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
+import { edgeRelease, edgeReleaseOn } from './testing/edge-application';
 import { TestGitRepository } from './testing/git-repository';
 import { type GitHttpServer, startGitHttpServer } from './testing/git-http-server';
 import { startRegisteredAgent } from './testing/test-agent';
@@ -31,13 +32,7 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
   let renderedCommit: string;
 
   const graphql = <T = Record<string, unknown>>(hub: Hub, query: string) => graphqlData<T>(hub.url, adminToken, query);
-  const settings = (value: string) => ({
-    'apps/edge/kustomization.yaml': 'resources:\n  - settings.yaml\n',
-    'apps/edge/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edge\n  namespace: default\ndata:\n  value: "${value}"\n`,
-  });
-  /** What the `edge` application set in a cluster, as its kube-sim cluster holds it. */
-  const value = (cluster: string) =>
-    (kubeSim.cluster(cluster).findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'edge', namespace: 'default' })?.['data'] as Record<string, string> | undefined)?.['value'];
+  const value = (cluster: string) => edgeReleaseOn(kubeSim, cluster);
   /** Whether a replica's git mirror of the source holds the commit. */
   const mirrorHas = async (replica: number, source: string, sha: string) => {
     const { source: found } = await graphql<{ source: { id: string } }>(replicas[0], `{ source(name: "${source}") { id } }`);
@@ -82,7 +77,7 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
 
   it('pushes a revision rendered on one replica to an agent connected to the other, at once', async () => {
     const [renderer, holder] = replicas;
-    await repository.commit(settings('1'), 'edge');
+    await repository.commit(edgeRelease('1'), 'edge');
     await graphql(renderer, `mutation { createClusterGroup(input: { name: "edge", selector: "tier=edge" }) { name } }`);
     // Registered through one replica, the agent's stream lives on the other.
     agent = await startRegisteredAgent({ url: renderer.url, adminToken, grpcPort: holder.grpcPort }, kubeSim, 'edge-1', { tier: 'edge' });
@@ -91,7 +86,7 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     await graphql(renderer, `mutation { createApplication(input: { name: "edge", source: "fleet", basePath: "apps/edge", targets: [{ group: "edge" }] }) { name } }`);
     await until(() => value('edge-1') === '1');
 
-    renderedCommit = await repository.commit(settings('2'), 'edge v2');
+    renderedCommit = await repository.commit(edgeRelease('2'), 'edge v2');
     await graphql(renderer, `mutation { syncSource(name: "fleet") { status } }`);
     await until(() => value('edge-1') === '2');
     const { cluster } = await graphql<{ cluster: { connected: boolean; applications: Array<{ syncState: string }> } }>(renderer, `{ cluster(name: "edge-1") { connected applications { syncState } } }`);
@@ -154,7 +149,7 @@ describeOnPostgres('two hub replicas on one PostgreSQL', () => {
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
     // Polled by whichever replica holds the lock now, rendered, announced through LISTEN connections made again.
-    const polled = await repository.commit(settings('3'), 'edge v3');
+    const polled = await repository.commit(edgeRelease('3'), 'edge v3');
     await until(() => value('edge-1') === '3' && value('edge-2') === '3');
     type Fleet = { clusters: { edges: Array<{ node: { name: string; connected: boolean; applications: Array<{ revision: string | null; syncState: string }> } }> } };
     const fleet = async () => (await graphql<Fleet>(second, `{ clusters { edges { node { name connected applications { revision syncState } } } } }`)).clusters.edges.map(({ node }) => node);

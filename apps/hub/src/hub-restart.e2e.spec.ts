@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from '@capstan/agent-engine';
@@ -8,19 +7,11 @@ import type { ChangeSet } from '@capstan/vocabulary';
 import { KubeSimServer } from '@capstan/kube-sim';
 import { openDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
+import { freePort } from './testing/free-port';
 import { TestGitRepository } from './testing/git-repository';
 import { startRegisteredAgent } from './testing/test-agent';
 import { graphqlData } from './testing/test-hub';
 import { until } from './testing/wait';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 
 describe('a hub restarted under connected agents', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'capstan-restart-'));

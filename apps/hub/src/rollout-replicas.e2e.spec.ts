@@ -6,18 +6,16 @@ import type { Agent } from '@capstan/agent-engine';
 import { KubeSimServer } from '@capstan/kube-sim';
 import { provisionTestDatabase, type ProvisionedDatabase } from '@capstan/persistence';
 import { type Hub, startHub } from './hub';
+import { edgeRelease } from './testing/edge-application';
 import { TestGitRepository } from './testing/git-repository';
 import { startRegisteredAgent } from './testing/test-agent';
 import { graphqlData } from './testing/test-hub';
+import { subscribeGraphql } from './testing/test-subscription';
 import { eventually } from './testing/wait';
 
 // Replicas share one PostgreSQL; the embedded database serves one process only.
 const describeOnPostgres = process.env['DATABASE_URL'] ? describe : describe.skip;
 
-const release = (value: string) => ({
-  'apps/edge/kustomization.yaml': 'resources:\n  - settings.yaml\n',
-  'apps/edge/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edge\n  namespace: default\ndata:\n  value: "${value}"\n`,
-});
 const clusters = [
   { name: 'edge-canary', ring: 'canary' },
   { name: 'edge-1', ring: 'main' },
@@ -46,7 +44,7 @@ describeOnPostgres('a rollout stepped by two hub replicas', () => {
     kubeSim = new KubeSimServer();
     await kubeSim.start();
     repository = await TestGitRepository.create();
-    await repository.commit(release('1'), 'edge 1');
+    await repository.commit(edgeRelease('1'), 'edge 1');
   });
   afterAll(async () => {
     await Promise.all(agents.map((agent) => agent.stop()));
@@ -70,11 +68,18 @@ describeOnPostgres('a rollout stepped by two hub replicas', () => {
     const latest = async () => (await graphql<Rollouts>(second, `{ rollouts(application: "edge", first: 1) { edges { node { id state revision progress { succeeded baking } } } } }`)).rollouts.edges[0]?.node;
     await eventually(latest, (rollout) => rollout?.state === 'Succeeded', 60_000);
 
-    await repository.commit(release('2'), 'edge 2');
+    // Followed on the first replica, whichever replica the reports reach.
+    const statuses = subscribeGraphql<{ clusterStatusChanged: { cluster: string; revision: string | null } }>(first.url, adminToken, `subscription { clusterStatusChanged(application: "edge") { cluster revision } }`);
+    const rollouts = subscribeGraphql<{ rolloutChanged: { id: string; state: string } }>(first.url, adminToken, `subscription { rolloutChanged(application: "edge") { id state } }`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const commit = await repository.commit(edgeRelease('2'), 'edge 2');
     await graphql(second, `mutation { syncSource(name: "fleet") { status } }`);
     const midway = await eventually(latest, (rollout) => rollout?.state === 'Progressing', 60_000);
     const done = await eventually(latest, (rollout) => rollout?.id === midway.id && rollout.state === 'Succeeded', 60_000);
     expect(done.progress.succeeded).toBe(4);
+    await rollouts.until((result) => result.data?.rolloutChanged.id === done.id && result.data.rolloutChanged.state === 'Succeeded');
+    for (const { name } of clusters) await statuses.until((result) => result.data?.clusterStatusChanged.cluster === name && result.data.clusterStatusChanged.revision === commit);
+    await Promise.all([statuses.close(), rollouts.close()]);
 
     type Events = { events: { edges: Array<{ node: { type: string; cluster: string | null; subject: string; details: { revision?: string } } }> } };
     const events = (await graphql<Events>(replicas[0], `query($rollout: ID) { events(rollout: $rollout, first: 100) { edges { node { type cluster subject details } } } }`, { rollout: done.id })).events.edges.map((edge) => edge.node);

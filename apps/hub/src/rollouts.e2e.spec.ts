@@ -36,9 +36,10 @@ interface RolloutView {
   commitSha: string;
   startedBy: string;
   progress: { total: number; succeeded: number; failed: number; skipped: number; rolledBack: number };
+  gate: { kind: string; stage: string } | null;
   stages: Array<{ name: string; state: string; batches: Array<{ state: string; clusters: Array<{ cluster: string; state: string; reason: string }> }> }>;
 }
-const rolloutFields = `id state reason revision commitSha startedBy progress { total succeeded failed skipped rolledBack } stages { name state batches { state clusters { cluster state reason } } }`;
+const rolloutFields = `id state reason revision commitSha startedBy gate { kind stage } progress { total succeeded failed skipped rolledBack } stages { name state batches { state clusters { cluster state reason } } }`;
 
 describe('progressive rollouts across a fleet, with health gates and rollback', () => {
   let fleet: TestFleet;
@@ -75,6 +76,14 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     }
   }
 
+  const clusterState = (rollout: RolloutView | undefined, name: string) => rollout?.stages.flatMap((stage) => stage.batches.flatMap((batch) => batch.clusters)).find((cluster) => cluster.cluster === name)?.state;
+  /** The newest rollout once it is not `notBefore` and `accept` holds. */
+  const rolloutWhen = (notBefore: string | undefined, accept: (rollout: RolloutView) => boolean) =>
+    eventually(latestRollout, (rollout) => rollout !== undefined && rollout.id !== notBefore && accept(rollout), 30_000) as Promise<RolloutView>;
+  const act = async (mutation: string, id: string, extra = '') =>
+    (await fleet.hub.data<Record<string, { state: string }>>(`mutation($id: ID!) { ${mutation}(id: $id, ${extra}reason: "${mutation} by the release manager") { state } }`, { id }))[mutation].state;
+  let release2Revision = '';
+
   const commitAndSync = async (image: string, message: string) => {
     await fleet.repository.commit(release(image), message);
     await fleet.hub.data(`mutation { syncSource(name: "fleet") { status } }`);
@@ -109,6 +118,7 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     expect(statuses.application.clusters.every((status) => status.health === 'Healthy' && status.revision === second.commitSha)).toBe(true);
     const current = await fleet.hub.data<{ application: { currentRevision: { id: string } } }>(`{ application(name: "shop") { currentRevision { id } } }`);
     expect(current.application.currentRevision.id).toBe(second.revision);
+    release2Revision = second.revision;
   }, 120_000);
 
   it('stops a revision whose pods never become ready at the canary and rolls the canary back; prod never sees it and the revision is rejected', async () => {
@@ -135,7 +145,7 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     expect(events.events.edges.find((edge) => edge.node.type === 'rollout.cluster.failed')?.node.cluster).toBe('canary-1');
   }, 120_000);
 
-  it('under pause, waits at the failed canary for a decision; abort is audited with its reason', async () => {
+  it('under pause, waits at the failed canary for a decision; a retry has it apply afresh and judges it again; abort is audited with its reason', async () => {
     await fleet.hub.data(`mutation { updateApplication(input: { name: "shop", rolloutStrategy: ${strategy('pause')} }) { name } }`);
     const previous = await latestRollout();
     await commitAndSync('shop/web:broken-again', 'Release 4, broken too');
@@ -146,10 +156,18 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     const refused = await fleet.hub.graphql(`mutation($id: ID!) { approveRolloutStage(id: $id, stage: "prod", reason: "ship it") { state } }`, { id: paused.id });
     expect(refused.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
 
+    // Retried, the canary gets the revision and a deadline again; judged on what it reports after the retry, it fails again.
+    expect(await act('retryRollout', paused.id)).toBe('Progressing');
+    const retried = await rolloutWhen(undefined, (rollout) => rollout.id === paused.id && rollout.state === 'Paused');
+    expect(retried.stages[0].batches[0].clusters[0]).toMatchObject({ cluster: 'canary-1', state: 'Failed' });
+
     const aborted = await fleet.hub.data<{ abortRollout: { state: string } }>(`mutation($id: ID!) { abortRollout(id: $id, reason: "the image is broken; fixing forward") { state } }`, { id: paused.id });
     expect(aborted.abortRollout.state).toBe('Aborted');
     const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; reason: string | null; targetName: string } }> } }>(`{ auditLog(first: 5) { edges { node { action reason targetName } } } }`);
-    expect(audit.auditLog.edges[0].node).toEqual({ action: 'rollout.abort', reason: 'the image is broken; fixing forward', targetName: paused.id });
+    expect(audit.auditLog.edges.slice(0, 2).map((edge) => edge.node)).toEqual([
+      { action: 'rollout.abort', reason: 'the image is broken; fixing forward', targetName: paused.id },
+      { action: 'rollout.retry', reason: 'retryRollout by the release manager', targetName: paused.id },
+    ]);
     // Prod still runs release 2.
     for (const name of ['prod-1', 'prod-2', 'prod-3']) expect(imageOn(name)).toBe('shop/web:2');
   }, 120_000);
@@ -162,23 +180,93 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
       (data) => !data.cluster.connected,
       45_000,
     );
+    // A paused cluster applies nothing until resumed: it is skipped too, not left to time out.
+    await fleet.hub.data(`mutation { pauseCluster(name: "prod-2", reason: "maintenance window") { name } }`);
     await commitAndSync('shop/web:5', 'Release 5');
     const done = await followRollout(previous?.id ?? null);
-    expect(done).toMatchObject({ state: 'Succeeded', progress: { total: 6, succeeded: 5, skipped: 1, failed: 0 } });
-    const prod3 = done.stages[2].batches.flatMap((batch) => batch.clusters).find((cluster) => cluster.cluster === 'prod-3');
-    expect(prod3).toMatchObject({ state: 'Skipped', reason: expect.stringMatching(/not connected/) });
+    expect(done).toMatchObject({ state: 'Succeeded', progress: { total: 6, succeeded: 4, skipped: 2, failed: 0 } });
+    const prodClusters = done.stages[2].batches.flatMap((batch) => batch.clusters);
+    expect(prodClusters.find((cluster) => cluster.cluster === 'prod-3')).toMatchObject({ state: 'Skipped', reason: expect.stringMatching(/not connected/) });
+    expect(prodClusters.find((cluster) => cluster.cluster === 'prod-2')).toMatchObject({ state: 'Skipped', reason: 'cluster paused' });
     expect((await desiredRevisions()).get('prod-3')).toBe(done.revision);
     expect(imageOn('prod-3')).toBe('shop/web:2');
+    expect(imageOn('prod-2')).toBe('shop/web:2');
 
     agents.set('prod-3', await fleet.startAgent('prod-3', { stage: 'prod' }));
-    await until(() => imageOn('prod-3') === 'shop/web:5', 30_000);
+    await fleet.hub.data(`mutation { resumeCluster(name: "prod-2", reason: "maintenance over") { name } }`);
+    await until(() => imageOn('prod-3') === 'shop/web:5' && imageOn('prod-2') === 'shop/web:5', 30_000);
+  }, 150_000);
+
+  it('pauses, resumes, promotes past a bake and approves a stage at an operator\'s word, each audited; a newer commit supersedes the rollout in flight', async () => {
+    // Staging bakes for ten minutes unless promoted; prod waits for an approval.
+    await fleet.hub.data(`mutation { updateApplication(input: { name: "shop", rolloutStrategy: {
+      onFailure: pause,
+      stages: [
+        { name: "canary", selector: "stage=canary", minBakeTimeSeconds: 3, progressDeadlineSeconds: 20 },
+        { name: "staging", selector: "stage=staging", maxConcurrency: "1", minBakeTimeSeconds: 600, progressDeadlineSeconds: 20 },
+        { name: "prod", selector: "stage=prod", maxConcurrency: "2", approvalBefore: true, progressDeadlineSeconds: 20 }
+      ] } }) { name } }`);
+    const previous = await latestRollout();
+    await commitAndSync('shop/web:6', 'Release 6');
+    const canaryBaking = await rolloutWhen(previous?.id, (rollout) => clusterState(rollout, 'canary-1') === 'Baking');
+    const id = canaryBaking.id;
+
+    // Paused, the canary's bake ends but staging does not start.
+    expect(await act('pauseRollout', id)).toBe('Paused');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const paused = await latestRollout();
+    expect(paused?.state).toBe('Paused');
+    expect(['staging-1', 'staging-2'].map((name) => clusterState(paused, name))).toEqual(['Pending', 'Pending']);
+
+    expect(await act('resumeRollout', id)).toBe('Progressing');
+    const stagingBaking = await rolloutWhen(undefined, (rollout) => rollout.id === id && clusterState(rollout, 'staging-1') === 'Baking');
+    expect(stagingBaking.gate).toEqual({ kind: 'bake', stage: 'staging' });
+    expect(clusterState(stagingBaking, 'canary-1')).toBe('Succeeded');
+
+    // Promoted, each staging cluster's bake is cut short; then prod waits for its approval.
+    await act('promoteRollout', id);
+    await rolloutWhen(undefined, (rollout) => rollout.id === id && clusterState(rollout, 'staging-1') === 'Succeeded' && clusterState(rollout, 'staging-2') === 'Baking');
+    await act('promoteRollout', id);
+    const waiting = await rolloutWhen(undefined, (rollout) => rollout.id === id && rollout.state === 'WaitingForApproval');
+    expect(waiting.gate).toEqual({ kind: 'approval-before', stage: 'prod' });
+    for (const name of ['prod-1', 'prod-2', 'prod-3']) expect(imageOn(name)).toBe('shop/web:5');
+
+    expect(await act('approveRolloutStage', id, 'stage: "prod", ')).toBe('Progressing');
+    await rolloutWhen(undefined, (rollout) => rollout.id === id && rollout.state === 'Succeeded');
+    for (const { name } of clusters) await until(() => imageOn(name) === 'shop/web:6');
+    const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; reason: string | null; targetName: string } }> } }>(`{ auditLog(first: 5) { edges { node { action reason targetName } } } }`);
+    expect(audit.auditLog.edges.map((edge) => [edge.node.action, edge.node.targetName, edge.node.reason])).toEqual([
+      ['rollout.approve', id, 'approveRolloutStage by the release manager'],
+      ['rollout.promote', id, 'promoteRollout by the release manager'],
+      ['rollout.promote', id, 'promoteRollout by the release manager'],
+      ['rollout.resume', id, 'resumeRollout by the release manager'],
+      ['rollout.pause', id, 'pauseRollout by the release manager'],
+    ]);
+
+    // Release 7 reaches staging; release 8 is committed meanwhile and takes over from the canary.
+    await commitAndSync('shop/web:7', 'Release 7');
+    const seven = await rolloutWhen(id, (rollout) => clusterState(rollout, 'staging-1') === 'Baking');
+    await commitAndSync('shop/web:8', 'Release 8');
+    const eight = await rolloutWhen(seven.id, (rollout) => rollout.state === 'Progressing');
+    const superseded = (await fleet.hub.data<{ rollout: RolloutView }>(`query($id: ID!) { rollout(id: $id) { ${rolloutFields} } }`, { id: seven.id })).rollout;
+    expect(superseded).toMatchObject({ state: 'Superseded', reason: expect.stringMatching(new RegExp(`superseded by the rollout of commit ${eight.commitSha}`)) });
+    expect(clusterState(eight, 'canary-1')).not.toBe('Pending');
+    expect(['staging-1', 'staging-2', 'prod-1', 'prod-2', 'prod-3'].map((name) => clusterState(eight, name))).toEqual(['Pending', 'Pending', 'Pending', 'Pending', 'Pending']);
+    // Prod never saw release 7.
+    for (const name of ['prod-1', 'prod-2', 'prod-3']) expect(imageOn(name)).toBe('shop/web:6');
+    await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && clusterState(rollout, 'staging-1') === 'Baking');
+    await act('promoteRollout', eight.id);
+    await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && clusterState(rollout, 'staging-2') === 'Baking');
+    await act('promoteRollout', eight.id);
+    await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && rollout.state === 'WaitingForApproval');
+    await act('approveRolloutStage', eight.id, 'stage: "prod", ');
+    await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && rollout.state === 'Succeeded');
+    for (const { name } of clusters) await until(() => imageOn(name) === 'shop/web:8');
   }, 150_000);
 
   it('rolls back to an earlier revision at once, from stored bundles, with the git source unreachable', async () => {
-    const revisions = await fleet.hub.data<{ revisions: { edges: Array<{ node: { id: string; commitSha: string; status: string; rejectedAt: string | null } }> } }>(`{ revisions(application: "shop", first: 10) { edges { node { id commitSha status rejectedAt } } } }`);
-    const release2 = revisions.revisions.edges[3].node;
     fleet.repository.remove();
-    const rollback = await fleet.hub.data<{ rollback: { id: string; state: string; startedBy: string } }>(`mutation($revision: ID!) { rollback(application: "shop", toRevision: $revision, reason: "release 5 is slow", immediate: true) { id state startedBy } }`, { revision: release2.id });
+    const rollback = await fleet.hub.data<{ rollback: { id: string; state: string; startedBy: string } }>(`mutation($revision: ID!) { rollback(application: "shop", toRevision: $revision, reason: "release 8 is slow", immediate: true) { id state startedBy } }`, { revision: release2Revision });
     expect(rollback.rollback.startedBy).toMatch(/admin/);
     const done = await eventually(latestRollout, (rollout) => rollout?.id === rollback.rollback.id && rollout.state === 'Succeeded', 30_000);
     expect(done.progress.succeeded).toBe(6);

@@ -78,7 +78,7 @@ export class Agent extends EventEmitter {
   constructor(private readonly options: AgentOptions) {
     super();
     this.credential = options.credential;
-    this.hub = new HubClient(options.hub);
+    this.hub = new HubClient(options.hub, { initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs });
     this.resources = new ResourceManager(options.kubeConfig);
     this.cache = new DesiredStateCache(this.resources, options.namespace);
     this.pruner = new Pruner(this.resources, new InventoryStore(this.resources, options.namespace));

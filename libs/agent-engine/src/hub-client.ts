@@ -24,11 +24,17 @@ const AgentServiceClientClass = grpcClientConstructor(AgentService);
 export class HubClient {
   private readonly client: AgentServiceClient;
 
-  constructor(endpoint: HubEndpoint) {
+  /**
+   * `reconnect` bounds the channel's own backoff too: left at grpc-js's defaults (up to 120 s) a
+   * channel that lost a restarting hub would keep the agent away long after the session retries.
+   */
+  constructor(endpoint: HubEndpoint, reconnect: { initialMs: number; maxMs: number }) {
     const channelCredentials = endpoint.insecure ? credentials.createInsecure() : credentials.createSsl(endpoint.certificateAuthority ? Buffer.from(endpoint.certificateAuthority) : null);
     this.client = new AgentServiceClientClass(endpoint.address, channelCredentials, {
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.keepalive_time_ms': 30_000,
+      'grpc.initial_reconnect_backoff_ms': reconnect.initialMs,
+      'grpc.max_reconnect_backoff_ms': reconnect.maxMs,
     }) as unknown as AgentServiceClient;
   }
 

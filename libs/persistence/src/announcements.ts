@@ -20,6 +20,35 @@ export interface Announcements {
 /** PostgreSQL's limit on a NOTIFY payload is 8,000 bytes; leave room for the channel's bookkeeping. */
 export const maxAnnouncementBytes = 7_900;
 
+/** Strings as JSON arrays that each fit one announcement, in their order. */
+export function announcementBatches(items: readonly string[]): string[] {
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (batch.length && bytes + size > maxAnnouncementBytes) {
+      payloads.push(JSON.stringify(batch));
+      batch = [];
+      bytes = 2;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length) payloads.push(JSON.stringify(batch));
+  return payloads;
+}
+
+/** The strings of an announcement made by `announcementBatches`; null for anything else (anyone who may use the database can NOTIFY). */
+export function parseAnnouncementBatch(payload: string): string[] | null {
+  try {
+    const items: unknown = JSON.parse(payload);
+    return Array.isArray(items) && items.every((item) => typeof item === 'string') ? items : null;
+  } catch {
+    return null;
+  }
+}
+
 function checkSize(payload: string): void {
   if (Buffer.byteLength(payload) > maxAnnouncementBytes) throw new Error(`an announcement may hold at most ${maxAnnouncementBytes} bytes, not ${Buffer.byteLength(payload)}`);
 }

@@ -1,4 +1,4 @@
-import { agentNotConnected, isConnected, targetHealth } from './cluster-health';
+import { targetHealth, unreachableReason } from './cluster-health';
 import { failStageOverBudget, watchRollback } from './failure';
 import { clustersInPlanOrder, emitRolloutEvent, finish, moveCluster, Planning, stageNameOf, strategyOfCluster } from './planning';
 import { bakeMs, progressDeadlineMs, stageStrategy } from './strategy';
@@ -45,9 +45,9 @@ function observeCluster(planning: Planning, cluster: ClusterProgress): void {
   const startedAt = cluster.startedAt ?? planning.now;
   const health = targetHealth(planning.observations.get(cluster.cluster), cluster.target, startedAt);
   switch (health.kind) {
-    case 'disconnected':
-      // Its desired state already names the target: it gets it when it reconnects.
-      return moveCluster(planning, cluster, 'Skipped', agentNotConnected);
+    case 'unreachable':
+      // Its desired state already names the target: it gets it when it reconnects or is resumed.
+      return moveCluster(planning, cluster, 'Skipped', health.reason);
     case 'failed':
       return moveCluster(planning, cluster, 'Failed', health.reason);
     case 'healthy':
@@ -125,14 +125,15 @@ function moveBatch(planning: Planning, stage: StageProgress, batch: BatchProgres
   return true;
 }
 
-/** Starts the batch's waiting clusters in order, as far as pacing allows; a disconnected one is skipped. */
+/** Starts the batch's waiting clusters in order, as far as pacing allows; one that cannot take it now (disconnected, paused) is skipped. */
 function startPendingClusters(planning: Planning, stage: StageProgress, batch: BatchProgress): boolean {
   let moved = false;
   for (const name of batch.clusters) {
     const cluster = planning.record.clusters[name];
     if (cluster.state !== 'Pending') continue;
-    if (!isConnected(planning.observations.get(name))) {
-      moveCluster(planning, cluster, 'Skipped', agentNotConnected);
+    const unreachable = unreachableReason(planning.observations.get(name));
+    if (unreachable !== null) {
+      moveCluster(planning, cluster, 'Skipped', unreachable);
     } else if (roomToStart(planning)) {
       startCluster(planning, cluster);
     } else {

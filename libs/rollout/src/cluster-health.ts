@@ -1,19 +1,22 @@
 import type { ClusterObservation, RevisionRef } from './types';
 
 export const agentNotConnected = 'agent not connected';
+export const clusterPaused = 'cluster paused';
 
 /** How a cluster stands toward its target, as its latest observation tells. */
 export type TargetHealth =
-  | { kind: 'disconnected' }
+  /** It cannot take the target now (`reason` says why); its desired state is kept, so it does once it can. */
+  | { kind: 'unreachable'; reason: string }
   | { kind: 'failed'; reason: string }
   /** Synced and Healthy at the target, with no open drift. */
   | { kind: 'healthy' }
   /** Not there yet (another bundle, syncing, progressing, drifted); `lastSeen` says what it reports. */
   | { kind: 'pending'; lastSeen: string };
 
-/** An unknown cluster counts as disconnected: nothing can reach it. */
-export function isConnected(observation: ClusterObservation | undefined): observation is ClusterObservation {
-  return observation?.connected === true;
+/** Why a cluster cannot apply a revision now, or null when it can. An unknown cluster counts as disconnected: nothing can reach it. */
+export function unreachableReason(observation: ClusterObservation | undefined): string | null {
+  if (observation?.connected !== true) return agentNotConnected;
+  return observation.paused ? clusterPaused : null;
 }
 
 /**
@@ -21,7 +24,9 @@ export function isConnected(observation: ClusterObservation | undefined): observ
  * against the cluster, so a retried cluster gets its deadline to recover instead of failing again on its old report.
  */
 export function targetHealth(observation: ClusterObservation | undefined, target: RevisionRef, startedAt: number): TargetHealth {
-  if (!isConnected(observation)) return { kind: 'disconnected' };
+  const unreachable = unreachableReason(observation);
+  if (unreachable !== null) return { kind: 'unreachable', reason: unreachable };
+  if (observation === undefined) return { kind: 'unreachable', reason: agentNotConnected };
   const reported = observation.reported;
   // What a cluster reports of another bundle says nothing of the target.
   if (reported?.bundleDigest === target.bundleDigest) {

@@ -1,4 +1,4 @@
-import { isConnected } from './cluster-health';
+import { unreachableReason } from './cluster-health';
 import { clustersInPlanOrder, emitRolloutEvent, failedClusters, finish, moveCluster, Planning } from './planning';
 import { progressDeadlineMs, stageStrategy } from './strategy';
 import type { ClusterObservation, ClusterProgress, RevisionRef, StageProgress } from './types';
@@ -76,9 +76,9 @@ export function watchRollback(planning: Planning): void {
   emitRolloutEvent(planning, 'rollout.failed', { reason: record.reason });
 }
 
-/** A disconnected cluster is taken as returned: its desired state already names the previous revision, which it runs on reconnect. */
+/** A cluster that cannot apply now is taken as returned: its desired state already names the previous revision, which it runs once it can. */
 function hasReturned(observation: ClusterObservation | undefined, previous: RevisionRef | null): boolean {
-  if (!isConnected(observation)) return true;
+  if (observation === undefined || unreachableReason(observation) !== null) return true;
   if (previous === null) return observation.desired === null || observation.reported === null;
   return observation.reported?.bundleDigest === previous.bundleDigest;
 }

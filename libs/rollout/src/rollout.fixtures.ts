@@ -33,7 +33,7 @@ export class FleetSim {
 
   constructor(clusterNames: readonly string[], runs: RevisionRef | null = running) {
     for (const cluster of clusterNames) {
-      this.clusters.set(cluster, { cluster, connected: true, desired: runs, reported: runs && report(runs), openDrift: false });
+      this.clusters.set(cluster, { cluster, connected: true, paused: false, desired: runs, reported: runs && report(runs), openDrift: false });
     }
   }
 

@@ -1,7 +1,7 @@
 import { rolloutProgress } from './progress';
 import { begin, clusterStates, degraded, fleetOf, FleetSim, progressing, revision, running, Scenario, seconds, stepAt, t0, target } from './rollout.fixtures';
 import { stepRollout } from './step';
-import type { RolloutRecord, RolloutStrategy, StageStrategy } from './types';
+import type { ClusterObservation, RolloutRecord, RolloutStrategy, StageStrategy } from './types';
 
 const oneStage = (overrides: Partial<StageStrategy> = {}, strategy: Partial<RolloutStrategy> = {}): RolloutStrategy => ({ stages: [{ name: 'canary', ...overrides }], ...strategy });
 const clusterA = fleetOf(['a']);
@@ -170,6 +170,23 @@ describe('starting clusters', () => {
     expect(end.desired).toEqual([{ cluster: 'b', to: target, cause: 'rollout' }]);
     expect(end.record.clusters.b).toMatchObject({ state: 'Skipped', startedAt: t0 + seconds(2) });
     expect(rolloutProgress(end.record)).toEqual({ total: 3, pending: 0, updating: 0, baking: 0, succeeded: 2, failed: 0, timedOut: 0, skipped: 1, rolledBack: 0 });
+  });
+
+  it.each<[string, Partial<ClusterObservation>, string]>([
+    ['disconnected', { connected: false }, 'agent not connected'],
+    ['paused by an operator', { paused: true }, 'cluster paused'],
+  ])('skips a cluster %s when its batch starts, saying why', (_, observation, reason) => {
+    const sim = new FleetSim(['a', 'b']).set('a', observation);
+    const { step } = begin(oneStage({ maxConcurrency: 1 }), fleetOf(['a', 'b']), { sim });
+    expect(step.record.clusters.a).toMatchObject({ state: 'Skipped', reason, startedAt: null });
+    expect(clusterStates(step.record)).toEqual({ a: 'Skipped', b: 'Updating' });
+  });
+
+  it('skips a cluster paused while it updates instead of letting it time out', () => {
+    const scenario = begin(oneStage({ progressDeadlineSeconds: 30 }), fleetOf(['a', 'b']));
+    scenario.sim.set('a', { paused: true });
+    const step = stepAt(scenario, t0 + seconds(5));
+    expect(step.record.clusters.a).toMatchObject({ state: 'Skipped', reason: 'cluster paused', startedAt: t0 });
   });
 
   it('takes a cluster the hub does not know as disconnected', () => {

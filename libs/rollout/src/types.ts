@@ -70,6 +70,8 @@ export interface ClusterObservation {
   cluster: string;
   /** Whether its agent is connected. */
   connected: boolean;
+  /** Whether an operator paused it: its agent applies nothing until it is resumed. */
+  paused: boolean;
   /** What its desired state names now; null when the application is not set to run there. */
   desired: RevisionRef | null;
   /** The agent's latest status of the application; null before its first. */

@@ -17,6 +17,6 @@ import { RegistrationsService } from './registrations.service';
 @Module({
   imports: [GroupsModule, DesiredStatesModule],
   providers: [RegistrationsService, ClusterStatusService, StatusEvents, DriftService, AgentSessionRegistry, AgentMessageHandler, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, ApplicationStatusResolver, DriftResolver, ClusterControlResolver],
-  exports: [AgentGrpcServer, StatusEvents],
+  exports: [AgentGrpcServer, StatusEvents, AgentSessionRegistry],
 })
 export class AgentGatewayModule {}

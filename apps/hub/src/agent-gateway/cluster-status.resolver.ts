@@ -1,11 +1,17 @@
-import { Context, Field, GraphQLISODateTime, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Field, GraphQLISODateTime, ObjectType, Parent, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import type { ClusterApplicationStatusEntity, ClusterEntity, ResourceStatusEntity } from '@capstan/persistence';
+import { DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
 import { ApplicationDto } from '../applications/application.dto';
 import type { AccessScope } from '../auth/access-policy';
 import { CurrentScope } from '../auth/access.decorator';
+import type { AuthenticatedRequest } from '../auth/current-principal.decorator';
+import { SubscriberAccess } from '../auth/subscriber-access';
 import { ClusterDto, ClusterState } from '../clusters/cluster.dto';
 import { connectionDeadlineMs, heardFromLately } from './agent-instructions';
+import { LiveChanges } from '../live/live-changes';
+import { mappedLive } from '../live/live-iterator';
+import { checkLiveSubjects, matchesLiveSubjects } from '../live/live-subjects';
 import { ClusterStatusService } from './cluster-status.service';
 
 @ObjectType('ChangeSetEntry', { description: 'What an apply did to one object' })
@@ -98,14 +104,18 @@ interface StatusPair {
 }
 const pairKey = (pair: StatusPair) => `${pair.clusterId}|${pair.applicationId}`;
 
-/** Loaders of one GraphQL request (its context object): a page of a hundred clusters costs one query per field, not one per cluster. */
+/**
+ * Loaders of one GraphQL request (its context object): a page of a hundred clusters costs one
+ * query per field, not one per cluster. They batch and do not cache: a subscription's context
+ * lives for all its events, each of which must read what is stored now.
+ */
 const requestLoaders = new WeakMap<object, ReturnType<typeof makeLoaders>>();
 
 function makeLoaders(statuses: ClusterStatusService) {
   return {
-    byCluster: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('clusterId', ids), (status) => status.clusterId)),
-    byApplication: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('applicationId', ids), (status) => status.applicationId)),
-    resources: new DataLoader<StatusPair, ResourceStatusEntity[], string>(async (pairs) => groupedBy(pairs.map(pairKey), await statuses.resourcesOf(pairs), pairKey), { cacheKeyFn: pairKey }),
+    byCluster: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('clusterId', ids), (status) => status.clusterId), { cache: false }),
+    byApplication: new DataLoader<string, ClusterApplicationStatusEntity[]>(async (ids) => groupedBy(ids, await statuses.statusesOf('applicationId', ids), (status) => status.applicationId), { cache: false }),
+    resources: new DataLoader<StatusPair, ResourceStatusEntity[], string>(async (pairs) => groupedBy(pairs.map(pairKey), await statuses.resourcesOf(pairs), pairKey), { cacheKeyFn: pairKey, cache: false }),
   };
 }
 
@@ -170,7 +180,25 @@ export class ApplicationStatusResolver {
 
 @Resolver(() => ClusterApplicationStatusDto)
 export class ClusterApplicationStatusResolver {
-  constructor(private readonly statuses: ClusterStatusService) {}
+  constructor(
+    private readonly statuses: ClusterStatusService,
+    private readonly dataSource: DataSource,
+    private readonly live: LiveChanges,
+    private readonly access: SubscriberAccess,
+  ) {}
+
+  @Subscription(() => ClusterApplicationStatusDto, { description: "Each status an agent reports as it is written (sync, health, objects): of one cluster and/or application, or of every cluster the caller may see" })
+  async clusterStatusChanged(
+    @Args('cluster', { type: () => String, nullable: true }) cluster: string | null,
+    @Args('application', { type: () => String, nullable: true }) application: string | null,
+    @CurrentScope() scope: AccessScope,
+    @Context('req') request: AuthenticatedRequest,
+  ) {
+    await checkLiveSubjects(this.dataSource, scope, { cluster, application });
+    return mappedLive(this.live.follow<ClusterApplicationStatusEntity>('status'), 'clusterStatusChanged', async (status) =>
+      matchesLiveSubjects(await this.access.scopeOf(request), { cluster, application }, status.cluster, status.application?.name) ? toStatusDto(status) : undefined,
+    );
+  }
 
   @ResolveField(() => [ResourceStatusDto], { description: 'Per object of the application: its sync state and health as last reported', complexity: 5 })
   async resources(@Parent() status: ClusterApplicationStatusDto, @Context() context: object): Promise<ResourceStatusDto[]> {

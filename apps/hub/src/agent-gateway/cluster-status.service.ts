@@ -1,9 +1,10 @@
-import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
 import { ClusterApplicationStatusEntity, type ClusterEntity, ResourceStatusEntity, type SyncStateName } from '@capstan/persistence';
 import { changeActionName, HealthStatus, healthStatusName, type StatusReport, SyncState } from '@capstan/proto';
 import { isUUID } from 'class-validator';
 import { DataSource, In } from 'typeorm';
+import { LiveChanges } from '../live/live-changes';
 import { agentTime } from './agent-time';
 import { StatusEvents } from './status-events';
 import { type ResourceStatusRow, StatusWriter } from './status-writer';
@@ -29,17 +30,30 @@ function resourceRows(report: StatusReport): ResourceStatusRow[] {
   return [...rows.values()];
 }
 
+/** How a cluster's status of an application is named in live changes. */
+const liveStatusKey = (clusterId: string, application: string) => `${clusterId}/${application}`;
+
 /** Keeps the last status each agent reported per application and per object, and answers for the API. */
 @Injectable()
-export class ClusterStatusService implements BeforeApplicationShutdown {
+export class ClusterStatusService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ClusterStatusService.name);
   private readonly writer: StatusWriter;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly statusEvents: StatusEvents,
+    private readonly live: LiveChanges,
   ) {
     this.writer = new StatusWriter(dataSource);
+  }
+
+  onModuleInit(): void {
+    this.live.register('status', async (keys) => {
+      const wanted = new Set(keys);
+      const clusterIds = [...new Set(keys.map((key) => key.split('/')[0]))].filter((id) => isUUID(id));
+      if (clusterIds.length === 0) return [];
+      return (await this.statusesOf('clusterId', clusterIds)).filter((status) => wanted.has(liveStatusKey(status.clusterId, status.application?.name ?? '')));
+    });
   }
 
   /** Records a status report, batched with others; a report for an application the hub does not know is ignored. */
@@ -63,6 +77,7 @@ export class ClusterStatusService implements BeforeApplicationShutdown {
       resources: resourceRows(report),
     });
     this.statusEvents.statusWritten(report.application);
+    this.live.changed('status', liveStatusKey(cluster.id, report.application));
   }
 
   /**

@@ -1,13 +1,19 @@
-import { Args, Field, GraphQLISODateTime, ID, Int, Mutation, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Field, GraphQLISODateTime, ID, Int, Mutation, ObjectType, Parent, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { ClusterEntity, type DriftEntity } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { Access } from '../auth/access.decorator';
+import type { AccessScope } from '../auth/access-policy';
+import { Access, CurrentScope } from '../auth/access.decorator';
+import type { AuthenticatedRequest } from '../auth/current-principal.decorator';
+import { SubscriberAccess } from '../auth/subscriber-access';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { CapstanException } from '../common/capstan.exception';
 import { ClusterDto } from '../clusters/cluster.dto';
+import { LiveChanges } from '../live/live-changes';
+import { mappedLive } from '../live/live-iterator';
+import { checkLiveSubjects, matchesLiveSubjects } from '../live/live-subjects';
 import { AgentSessionRegistry } from './agent-sessions';
 import { DriftService } from './drift.service';
 
@@ -30,6 +36,9 @@ export class FieldDriftDto {
 export class DriftDto {
   @Field(() => ID)
   id: string;
+
+  @Field()
+  cluster: string;
 
   @Field()
   application: string;
@@ -68,10 +77,11 @@ export class DriftDto {
   timeToHealMs: number | null;
 }
 
-const toDriftDto = (drift: DriftEntity): DriftDto => {
+const toDriftDto = (drift: DriftEntity, cluster: string): DriftDto => {
   const healedAt = drift.resolution === 'healed' ? drift.resolvedAt : null;
   return {
     id: drift.id,
+    cluster,
     application: drift.application?.name ?? '',
     subject: drift.subject,
     objectDeleted: drift.objectDeleted,
@@ -94,16 +104,31 @@ export class DriftResolver {
     private readonly drifts: DriftService,
     private readonly sessions: AgentSessionRegistry,
     private readonly audit: AuditService,
+    private readonly live: LiveChanges,
+    private readonly access: SubscriberAccess,
   ) {}
+
+  @Subscription(() => DriftDto, { description: 'Each drift as it is detected, decided, instructed and resolved: of one cluster and/or application, or of every cluster the caller may see' })
+  async driftChanged(
+    @Args('cluster', { type: () => String, nullable: true }) cluster: string | null,
+    @Args('application', { type: () => String, nullable: true }) application: string | null,
+    @CurrentScope() scope: AccessScope,
+    @Context('req') request: AuthenticatedRequest,
+  ) {
+    await checkLiveSubjects(this.dataSource, scope, { cluster, application });
+    return mappedLive(this.live.follow<DriftEntity>('drift'), 'driftChanged', async (drift) =>
+      matchesLiveSubjects(await this.access.scopeOf(request), { cluster, application }, drift.cluster, drift.application?.name) ? toDriftDto(drift, drift.cluster?.name ?? '') : undefined,
+    );
+  }
 
   @ResolveField(() => [DriftDto], { description: 'Drift not yet resolved: being healed, held for approval, or alerted', complexity: 5 })
   async drift(@Parent() cluster: ClusterEntity): Promise<DriftDto[]> {
-    return (await this.drifts.openDrifts(cluster.id)).map(toDriftDto);
+    return (await this.drifts.openDrifts(cluster.id)).map((drift) => toDriftDto(drift, cluster.name));
   }
 
   @ResolveField(() => [DriftDto], { description: 'Drift of any status, newest first, with when it was seen, instructed and healed', complexity: 10 })
   async driftHistory(@Parent() cluster: ClusterEntity, @Args('first', { type: () => Int, defaultValue: 20 }) first: number): Promise<DriftDto[]> {
-    return (await this.drifts.history(cluster.id, Math.min(Math.max(first, 1), 500))).map(toDriftDto);
+    return (await this.drifts.history(cluster.id, Math.min(Math.max(first, 1), 500))).map((drift) => toDriftDto(drift, cluster.name));
   }
 
   @Mutation(() => Int, { description: 'Heals the drift held for approval or alerted on a cluster for an application; returns how many objects are re-applied' })

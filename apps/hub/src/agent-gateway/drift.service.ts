@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { formatIdentity } from '@capstan/manifest';
 import { ApplicationEntity, type ClusterEntity, DriftEntity, FleetEventEntity } from '@capstan/persistence';
 import type { DriftReport, DriftResolved, ObjectRef as ProtoObjectRef } from '@capstan/proto';
@@ -6,6 +6,7 @@ import { capstanFieldManager, type DriftResolution, type DriftStatus, type HealP
 import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import { FleetEventsService } from '../events/fleet-events.service';
+import { LiveChanges } from '../live/live-changes';
 import { agentTime } from './agent-time';
 
 const statusByPolicy: Record<HealPolicy, DriftStatus> = { auto: 'healing', approve: 'held', alert: 'alerted' };
@@ -20,11 +21,16 @@ function subjectOf(ref: ProtoObjectRef): string {
  * again, with how that came about.
  */
 @Injectable()
-export class DriftService {
+export class DriftService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: FleetEventsService,
+    private readonly live: LiveChanges,
   ) {}
+
+  onModuleInit(): void {
+    this.live.register('drift', (ids) => this.dataSource.getRepository(DriftEntity).find({ where: { id: In(ids.filter((id) => isUUID(id))) }, relations: { application: true, cluster: true } }));
+  }
 
   /**
    * Records a report; one open drift per object, updated while it lasts. A drift the agent healed
@@ -36,7 +42,7 @@ export class DriftService {
     if (!application || !report.object) return null;
     const ref = report.object;
     const subject = subjectOf(ref);
-    return this.dataSource.transaction(async (manager) => {
+    const recorded = await this.dataSource.transaction(async (manager) => {
       const drifts = manager.getRepository(DriftEntity);
       const open = await drifts.findOneBy({ clusterId: cluster.id, applicationId: application.id, subject, status: In(openDriftStatuses) });
       const drift =
@@ -57,6 +63,8 @@ export class DriftService {
       );
       return drift;
     });
+    if (recorded) this.live.changed('drift', recorded.id);
+    return recorded;
   }
 
   /**
@@ -74,6 +82,7 @@ export class DriftService {
     const superseded = drift.revisionId !== null && report.revision !== '' && report.revision !== drift.revisionId;
     const resolution: DriftResolution = superseded ? 'superseded' : report.restoredBy === capstanFieldManager ? 'healed' : 'reverted';
     await this.dataSource.transaction((manager) => this.close(manager, drift, resolution, report.restoredBy || null, agentTime(report.resolvedAtUnixMs)));
+    this.live.changed('drift', drift.id);
   }
 
   /**
@@ -89,6 +98,7 @@ export class DriftService {
     // A heal already instructed runs its course; what waits takes the new policy's status.
     if (drift.status !== 'healing' && drift.status !== statusByPolicy[policy]) {
       await this.dataSource.getRepository(DriftEntity).update({ id: drift.id, status: drift.status }, { status: statusByPolicy[policy] });
+      this.live.changed('drift', drift.id);
     }
     return false;
   }
@@ -101,6 +111,7 @@ export class DriftService {
       Object.assign(drift, { status: 'healing', instructedAt });
       await this.events.record(manager, { type: 'heal.instructed', clusterId: drift.clusterId, applicationId: drift.applicationId, driftId: drift.id, subject: drift.subject, occurredAt: instructedAt, details: { how } });
     });
+    this.live.changed('drift', drift.id);
   }
 
   /** An agent finished a heal instruction (whose id is the drift's): a success resolves the drift as healed, unless it already was. */
@@ -122,6 +133,7 @@ export class DriftService {
       });
       if (!error) await this.close(manager, drift, 'healed', capstanFieldManager, finishedAt);
     });
+    this.live.changed('drift', drift.id);
   }
 
   /** What is live of an application on a cluster is not the bundle the hub wants there. */

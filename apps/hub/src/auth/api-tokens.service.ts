@@ -21,6 +21,14 @@ export class ApiTokensService {
   ) {}
 
   /** The principal a bearer token stands for; UNAUTHENTICATED when it is unknown or revoked. */
+  /** The principal of an `Authorization: Bearer <token>` header. */
+  authenticateHeader(header: string | undefined): Promise<Principal> {
+    if (!header) throw CapstanException.unauthenticated('missing Authorization header: send "Authorization: Bearer <token>"');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw CapstanException.unauthenticated('the Authorization header must be "Bearer <token>"');
+    return this.authenticate(match[1]);
+  }
+
   async authenticate(secret: string): Promise<Principal> {
     const repository = this.dataSource.getRepository(ApiTokenEntity);
     const token = await repository.findOneBy({ tokenHash: hashTokenSecret(secret) });

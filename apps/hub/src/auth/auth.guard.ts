@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const graphql = GqlExecutionContext.create(context);
     const request = graphql.getContext<{ req: AuthenticatedRequest }>().req;
     const info = graphql.getInfo<GraphQLResolveInfo>();
-    const principal = (request.principal ??= await this.authenticate(request.headers.authorization));
+    const principal = (request.principal ??= await this.tokens.authenticateHeader(request.headers.authorization));
     const required = this.reflector.getAllAndOverride<TokenRole | undefined>(requiredRoleKey, [context.getHandler(), context.getClass()]) ?? 'viewer';
     if (!principal.hasRole(required)) {
       throw CapstanException.permissionDenied(`${principal.actor} has role ${principal.role}; ${info.fieldName} needs ${required}`);
@@ -45,12 +45,5 @@ export class AuthGuard implements CanActivate {
     const rule = this.reflector.get<AccessRule | undefined>(accessRuleKey, context.getHandler());
     await this.policy.enforce(scope, rule, args, { name: info.fieldName, mutation });
     return true;
-  }
-
-  private authenticate(header: string | undefined) {
-    if (!header) throw CapstanException.unauthenticated('missing Authorization header: send "Authorization: Bearer <token>"');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw CapstanException.unauthenticated('the Authorization header must be "Bearer <token>"');
-    return this.tokens.authenticate(match[1]);
   }
 }

@@ -32,6 +32,7 @@ export interface Placement {
  */
 export class DesiredStateWriter {
   readonly changedClusters = new Set<string>();
+  private readonly committedListeners: Array<() => void> = [];
 
   constructor(
     readonly manager: EntityManager,
@@ -88,6 +89,16 @@ export class DesiredStateWriter {
     return this.changed(rows);
   }
 
+  /** Runs `listener` once the transaction has committed (not at all if it rolls back). */
+  afterCommit(listener: () => void): void {
+    this.committedListeners.push(listener);
+  }
+
+  /** Called by the transaction's owner once it committed. */
+  committed(): void {
+    for (const listener of this.committedListeners) listener();
+  }
+
   private changed(rows: Array<{ name: string }>): string[] {
     for (const { name } of rows) this.changedClusters.add(name);
     return rows.map(({ name }) => name);
@@ -111,6 +122,7 @@ export class DesiredStatesService {
     let writer: DesiredStateWriter | undefined;
     const result = await this.dataSource.transaction((manager) => work((writer = new DesiredStateWriter(manager, actor))));
     if (writer?.changedClusters.size) this.events.changed([...writer.changedClusters]);
+    writer?.committed();
     return result;
   }
 

@@ -1,28 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { type Database, maxAnnouncementBytes } from '@capstan/persistence';
+import { announcementBatches, type Database, parseAnnouncementBatch } from '@capstan/persistence';
 import { DATABASE } from '../database/database.module';
 
 const desiredStateChannel = 'capstan_desired_state';
-
-/** Cluster names in JSON arrays that each fit one announcement. */
-function inAnnouncements(clusters: readonly string[]): string[] {
-  const payloads: string[] = [];
-  let batch: string[] = [];
-  let bytes = 2;
-  for (const cluster of clusters) {
-    const size = Buffer.byteLength(JSON.stringify(cluster)) + 1;
-    if (batch.length && bytes + size > maxAnnouncementBytes) {
-      payloads.push(JSON.stringify(batch));
-      batch = [];
-      bytes = 2;
-    }
-    batch.push(cluster);
-    bytes += size;
-  }
-  if (batch.length) payloads.push(JSON.stringify(batch));
-  return payloads;
-}
 
 /** Clusters whose desired state changed, or `all` when some announcements may have been missed. */
 export type ChangedClusters = readonly string[] | 'all';
@@ -45,15 +26,8 @@ export class DesiredStateEvents implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.stopListening = await this.database.announcements.listen(desiredStateChannel, (payload) => {
       if (payload === null) return void this.emitter.emit('changed', 'all');
-      const clusters: unknown = (() => {
-        try {
-          return JSON.parse(payload);
-        } catch {
-          return null;
-        }
-      })();
-      // Anyone who may use the database can NOTIFY: what is not a list of cluster names is ignored.
-      if (Array.isArray(clusters) && clusters.every((cluster) => typeof cluster === 'string')) this.emitter.emit('changed', clusters);
+      const clusters = parseAnnouncementBatch(payload);
+      if (clusters) this.emitter.emit('changed', clusters);
       else this.logger.warn(`ignored a malformed desired-state announcement: ${payload.slice(0, 200)}`);
     });
   }
@@ -63,7 +37,7 @@ export class DesiredStateEvents implements OnModuleInit, OnApplicationShutdown {
   }
 
   changed(clusters: readonly string[]): void {
-    for (const payload of inAnnouncements(clusters)) {
+    for (const payload of announcementBatches(clusters)) {
       this.database.announcements.announce(desiredStateChannel, payload).catch((error: Error) => this.logger.warn(`could not announce a desired-state change: ${error.message}`));
     }
   }

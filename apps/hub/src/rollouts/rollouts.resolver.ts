@@ -1,13 +1,17 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import type { RolloutEntity } from '@capstan/persistence';
 import { rolloutProgress, type RolloutAction, type RolloutGate } from '@capstan/rollout';
 import type { AccessScope } from '../auth/access-policy';
 import { AccessPolicyService } from '../auth/access-policy.service';
 import { Access, CurrentScope } from '../auth/access.decorator';
-import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { type AuthenticatedRequest, CurrentPrincipal } from '../auth/current-principal.decorator';
+import { SubscriberAccess } from '../auth/subscriber-access';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
+import { CapstanException } from '../common/capstan.exception';
 import { type Connection, connectionComplexity } from '../common/pagination';
+import { LiveChanges } from '../live/live-changes';
+import { mappedLive } from '../live/live-iterator';
 import { RolloutConnection, RolloutDto, type RolloutGateDto, RolloutIdArgs, RolloutsArgs } from './rollout.dto';
 import { rolloutStrategyDto, RolloutsService } from './rollouts.service';
 
@@ -59,7 +63,23 @@ export class RolloutsResolver {
   constructor(
     private readonly service: RolloutsService,
     private readonly policy: AccessPolicyService,
+    private readonly live: LiveChanges,
+    private readonly access: SubscriberAccess,
   ) {}
+
+  @Subscription(() => RolloutDto, { description: 'Each rollout as it changes (a cluster, a batch, a gate, its state): the one with `id`, those of `application`, or all' })
+  async rolloutChanged(
+    @Args('id', { type: () => ID, nullable: true }) id: string | null,
+    @Args('application', { type: () => String, nullable: true }) application: string | null,
+    @Context('req') request: AuthenticatedRequest,
+  ) {
+    if (id) await this.service.get(id);
+    if (application && !(await this.service.applicationExists(application))) throw CapstanException.notFound('application', application);
+    return mappedLive(this.live.follow<RolloutEntity>('rollout'), 'rolloutChanged', async (rollout) => {
+      if ((id && rollout.id !== id) || (application && rollout.application?.name !== application)) return undefined;
+      return toRolloutDto(rollout, await this.visible(await this.access.scopeOf(request)));
+    });
+  }
 
   @Query(() => RolloutConnection, { description: 'Rollouts, newest first', complexity: connectionComplexity })
   async rollouts(@Args() { application, state, ...page }: RolloutsArgs, @CurrentScope() scope: AccessScope): Promise<Connection<RolloutDto>> {

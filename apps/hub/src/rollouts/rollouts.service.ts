@@ -20,8 +20,9 @@ import {
   validateStrategy,
 } from '@capstan/rollout';
 import { openDriftStatuses } from '@capstan/vocabulary';
-import { DataSource, type EntityManager } from 'typeorm';
-import { heardFromLately } from '../agent-gateway/agent-instructions';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { heardFromLately, resyncInstruction } from '../agent-gateway/agent-instructions';
+import { AgentSessionRegistry } from '../agent-gateway/agent-sessions';
 import { StatusEvents } from '../agent-gateway/status-events';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -30,6 +31,7 @@ import { type Connection, type PageArgs, paginate } from '../common/pagination';
 import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { groupContainsCluster } from '../groups/group-membership';
+import { LiveChanges } from '../live/live-changes';
 import type { RolloutStrategyDto } from './rollout.dto';
 
 /** How often every rollout in flight is planned again, for deadlines, bake times and pacing. */
@@ -86,9 +88,12 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     private readonly audit: AuditService,
     private readonly events: FleetEventsService,
     private readonly statusEvents: StatusEvents,
+    private readonly live: LiveChanges,
+    private readonly sessions: AgentSessionRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.live.register('rollout', (ids) => this.dataSource.getRepository(RolloutEntity).find({ where: { id: In([...ids]) }, relations: { application: true, revision: true } }));
     this.unsubscribe = this.statusEvents.onStatusWritten((applications) => void this.stepApplications(applications));
     this.tick = setInterval(() => void this.stepAll(), rolloutTickMs);
     this.tick.unref();
@@ -120,6 +125,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       record: queuedRecord(revision.id, Date.now()),
     });
     await rollouts.save(entity);
+    writer.afterCommit(() => this.live.changed('rollout', entity.id));
     if (active.length > 0 && (options.strategy.onNewerRevision ?? 'supersede') === 'queue') return entity;
     for (const superseded of active) await this.write(writer, application, superseded, supersedeRollout(superseded.record, Date.now(), `superseded by the rollout of commit ${revision.commitSha}`));
     await this.begin(writer, application, entity, revision);
@@ -154,6 +160,8 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         throw error;
       }
       await this.write(writer, application, entity, step);
+      // A retried cluster's desired state is the one it failed on, which changes nothing there: it is told to apply it afresh, so what it reports next is news.
+      if (action.type === 'retry') writer.afterCommit(() => void this.resync(application.name, step.desired.map((change) => change.cluster)));
       const { type, reason, ...details } = action;
       await this.audit.record(writer.manager, { actor: principal.actor, action: `rollout.${type}`, targetType: 'Rollout', targetName: entity.id, reason, summary: { application: application.name, state: entity.state, ...details } });
       return entity;
@@ -194,10 +202,20 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     return paginate(query, page, { column: 'rollout.sequence', direction: 'DESC', key: (rollout) => rollout.sequence, integer: true }, (rollout) => rollout);
   }
 
+  applicationExists(name: string): Promise<boolean> {
+    return this.dataSource.getRepository(ApplicationEntity).existsBy({ name });
+  }
+
   async get(id: string): Promise<RolloutEntity> {
     const rollout = await this.dataSource.getRepository(RolloutEntity).findOne({ where: { id }, relations: { application: true, revision: true } });
     if (!rollout) throw CapstanException.notFound('rollout', id);
     return rollout;
+  }
+
+  private async resync(application: string, clusters: readonly string[]): Promise<void> {
+    for (const cluster of clusters) {
+      await this.sessions.instruct(cluster, resyncInstruction(application)).catch((error: unknown) => this.logger.warn(`cluster ${cluster} could not be told to apply ${application} again: ${error instanceof Error ? error.message : String(error)}`));
+    }
   }
 
   /** Steps the rollouts in flight of these applications (by name), once each however many reports came. */
@@ -269,6 +287,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     const finishing = !finishedRolloutStates.has(entity.state) && finishedRolloutStates.has(step.record.state);
     Object.assign(entity, { record: step.record, state: step.record.state, finishedAt: step.record.finishedAt === null ? null : new Date(step.record.finishedAt) });
     await manager.getRepository(RolloutEntity).save(entity);
+    writer.afterCommit(() => this.live.changed('rollout', entity.id));
     const clusterIds = await this.clusterIds(manager, step.events.flatMap((event) => (event.cluster ? [event.cluster] : [])));
     await this.events.record(
       manager,
@@ -286,10 +305,10 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     if (entity.state === 'RolledBack') await manager.getRepository(RevisionEntity).update({ id: entity.revisionId }, { rejectedAt: new Date(), rejectedReason: entity.record.reason });
   }
 
-  /** What the hub knows now of these clusters, for the application: connected, desired state, last report, open drift. */
+  /** What the hub knows now of these clusters, for the application: connected, paused, desired state, last report, open drift. */
   private async observe(manager: EntityManager, applicationId: string, clusterNames: readonly string[]): Promise<Map<string, ClusterObservation>> {
     const rows: ObservationRow[] = await manager.query(
-      `SELECT cluster.name, cluster.last_seen_at, desired.revision_id, desired.bundle_digest,
+      `SELECT cluster.name, cluster.last_seen_at, cluster.paused, desired.revision_id, desired.bundle_digest,
               status.bundle_digest AS reported_digest, status.sync_state, status.health_status, status.health_message, status.error, status.reported_at,
               EXISTS (SELECT 1 FROM drifts drift WHERE drift.cluster_id = cluster.id AND drift.application_id = $1 AND drift.status = ANY($3)) AS open_drift
        FROM clusters cluster
@@ -305,6 +324,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         {
           cluster: row.name,
           connected: heardFromLately(row.last_seen_at, now),
+          paused: row.paused,
           desired: row.revision_id ? { revisionId: row.revision_id, bundleDigest: row.bundle_digest ?? '' } : null,
           reported: row.reported_digest
             ? {
@@ -338,6 +358,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
 interface ObservationRow {
   name: string;
   last_seen_at: Date | string | null;
+  paused: boolean;
   revision_id: string | null;
   bundle_digest: string | null;
   reported_digest: string | null;
