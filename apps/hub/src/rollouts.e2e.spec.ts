@@ -197,7 +197,7 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     await until(() => imageOn('prod-3') === 'shop/web:5' && imageOn('prod-2') === 'shop/web:5', 30_000);
   }, 150_000);
 
-  it('pauses, resumes, promotes past a bake and approves a stage at an operator\'s word, each audited; a newer commit supersedes the rollout in flight', async () => {
+  it('pauses, resumes, promotes past a bake and approves a stage at an operator\'s word, each audited; a cluster that joins meanwhile follows once it succeeds; a newer commit supersedes the rollout in flight', async () => {
     // Staging bakes for ten minutes unless promoted; prod waits for an approval.
     await fleet.hub.data(`mutation { updateApplication(input: { name: "shop", rolloutStrategy: {
       onFailure: pause,
@@ -230,12 +230,16 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     const waiting = await rolloutWhen(undefined, (rollout) => rollout.id === id && rollout.state === 'WaitingForApproval');
     expect(waiting.gate).toEqual({ kind: 'approval-before', stage: 'prod' });
     for (const name of ['prod-1', 'prod-2', 'prod-3']) expect(imageOn(name)).toBe('shop/web:5');
+    // A cluster that joins now runs the revision in force, release 5, until the rollout has succeeded.
+    agents.set('prod-4', await fleet.startAgent('prod-4', { stage: 'prod' }));
+    await until(() => imageOn('prod-4') === 'shop/web:5');
 
     expect(await act('approveRolloutStage', id, 'stage: "prod", ')).toBe('Progressing');
     await rolloutWhen(undefined, (rollout) => rollout.id === id && rollout.state === 'Succeeded');
-    for (const { name } of clusters) await until(() => imageOn(name) === 'shop/web:6');
-    const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; reason: string | null; targetName: string } }> } }>(`{ auditLog(first: 5) { edges { node { action reason targetName } } } }`);
-    expect(audit.auditLog.edges.map((edge) => [edge.node.action, edge.node.targetName, edge.node.reason])).toEqual([
+    for (const name of [...clusters.map((cluster) => cluster.name), 'prod-4']) await until(() => imageOn(name) === 'shop/web:6');
+    const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; reason: string | null; targetName: string } }> } }>(`{ auditLog(first: 20) { edges { node { action reason targetName } } } }`);
+    const onTheRollout = audit.auditLog.edges.filter((edge) => edge.node.targetName === id);
+    expect(onTheRollout.map((edge) => [edge.node.action, edge.node.targetName, edge.node.reason])).toEqual([
       ['rollout.approve', id, 'approveRolloutStage by the release manager'],
       ['rollout.promote', id, 'promoteRollout by the release manager'],
       ['rollout.promote', id, 'promoteRollout by the release manager'],
@@ -260,8 +264,9 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     await act('promoteRollout', eight.id);
     await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && rollout.state === 'WaitingForApproval');
     await act('approveRolloutStage', eight.id, 'stage: "prod", ');
-    await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && rollout.state === 'Succeeded');
-    for (const { name } of clusters) await until(() => imageOn(name) === 'shop/web:8');
+    const eightDone = await rolloutWhen(undefined, (rollout) => rollout.id === eight.id && rollout.state === 'Succeeded');
+    expect(eightDone.progress).toMatchObject({ total: 7, succeeded: 7 });
+    for (const name of [...clusters.map((cluster) => cluster.name), 'prod-4']) await until(() => imageOn(name) === 'shop/web:8');
   }, 150_000);
 
   it('rolls back to an earlier revision at once, from stored bundles, with the git source unreachable', async () => {
@@ -271,5 +276,7 @@ describe('progressive rollouts across a fleet, with health gates and rollback', 
     const done = await eventually(latestRollout, (rollout) => rollout?.id === rollback.rollback.id && rollout.state === 'Succeeded', 30_000);
     expect(done.progress.succeeded).toBe(6);
     for (const { name } of clusters) expect(imageOn(name)).toBe('shop/web:2');
+    // Release 2 was rendered before prod-4 joined: placed again, it follows the revision in force too.
+    await until(() => imageOn('prod-4') === 'shop/web:2');
   }, 90_000);
 });

@@ -68,7 +68,9 @@ export class RenderPipelineService {
    * Renders `revision` (from {@link revisionToPlace}) again at its commit for the clusters the
    * application's targets reach now. A revision in force: a cluster that joined a targeted group
    * gets it, one that left loses the application, one whose variables changed gets its new bundle;
-   * clusters set to another revision (say by a rollback) keep it. A revision that failed on
+   * one that joined after it was rendered and was placed at the revision in force before (it
+   * joined during the rollout that made this one in force) follows it; other clusters set to
+   * another revision (a rollback, a rollout in flight) keep it. A revision that failed on
    * placement and renders now becomes the revision in force everywhere. Returns the clusters whose
    * desired state changed (announced once written). A render error changes nothing.
    */
@@ -88,18 +90,23 @@ export class RenderPipelineService {
     const digests = rendered.result.clusterDigests;
     const joined = Object.keys(digests).filter((cluster) => !placements.has(cluster));
     const moved = Object.keys(digests).filter((cluster) => placements.get(cluster)?.revisionId === revision.id && placements.get(cluster)?.bundleDigest !== digests[cluster]);
+    const inFlight = await this.rollouts.revisionsInFlight(application.id);
+    const lateJoiners = Object.keys(digests).filter((cluster) => {
+      const placement = placements.get(cluster);
+      return placement !== undefined && !(cluster in revision.clusterDigests) && placement.revisionId !== revision.id && !inFlight.has(placement.revisionId);
+    });
     const left = [...placements.keys()].filter((cluster) => !(cluster in digests));
-    if (joined.length + moved.length + left.length === 0) return [];
+    if (joined.length + moved.length + lateJoiners.length + left.length === 0) return [];
     return this.desiredStates.change('system', async (writer) => {
       await this.storeBundles(writer.manager, rendered.result);
-      await writer.assign(application, revision, Object.fromEntries([...joined, ...moved].map((cluster) => [cluster, digests[cluster]])), 'placement');
+      await writer.assign(application, revision, Object.fromEntries([...joined, ...moved, ...lateJoiners].map((cluster) => [cluster, digests[cluster]])), 'placement');
       await writer.withdraw(application, left);
       await this.audit.record(writer.manager, {
         actor: 'system',
         action: 'revision.place',
         targetType: 'Application',
         targetName: application.name,
-        summary: { commit: revision.commitSha, joined, left, rerendered: moved },
+        summary: { commit: revision.commitSha, joined, left, rerendered: moved, broughtToRevisionInForce: lateJoiners },
       });
       return [...writer.changedClusters];
     });

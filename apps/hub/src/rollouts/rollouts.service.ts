@@ -31,6 +31,7 @@ import { type Connection, type PageArgs, paginate } from '../common/pagination';
 import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import { FleetEventsService } from '../events/fleet-events.service';
 import { groupContainsCluster } from '../groups/group-membership';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { LiveChanges } from '../live/live-changes';
 import type { RolloutStrategyDto } from './rollout.dto';
 
@@ -90,6 +91,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     private readonly statusEvents: StatusEvents,
     private readonly live: LiveChanges,
     private readonly sessions: AgentSessionRegistry,
+    private readonly desiredStateEvents: DesiredStateEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -202,6 +204,12 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
     return paginate(query, page, { column: 'rollout.sequence', direction: 'DESC', key: (rollout) => rollout.sequence, integer: true }, (rollout) => rollout);
   }
 
+  /** The revisions the application's rollouts in flight are rolling out. */
+  async revisionsInFlight(applicationId: string): Promise<ReadonlySet<string>> {
+    const rows: Array<{ revision_id: string }> = await this.dataSource.query(`SELECT DISTINCT revision_id FROM rollouts WHERE application_id = $1 AND state = ANY($2)`, [applicationId, [...activeStates]]);
+    return new Set(rows.map((row) => row.revision_id));
+  }
+
   applicationExists(name: string): Promise<boolean> {
     return this.dataSource.getRepository(ApplicationEntity).existsBy({ name });
   }
@@ -301,7 +309,11 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
       })),
     );
     if (!finishing) return;
-    if (entity.state === 'Succeeded') await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: entity.revisionId });
+    if (entity.state === 'Succeeded') {
+      await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: entity.revisionId });
+      // Clusters that joined meanwhile run the revision that was in force: placed again, they follow the new one.
+      writer.afterCommit(() => this.desiredStateEvents.placementChanged());
+    }
     if (entity.state === 'RolledBack') await manager.getRepository(RevisionEntity).update({ id: entity.revisionId }, { rejectedAt: new Date(), rejectedReason: entity.record.reason });
   }
 
