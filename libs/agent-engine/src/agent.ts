@@ -209,7 +209,7 @@ export class Agent extends EventEmitter {
   private async applying(state: ApplicationState, apply: (observe: (live: JsonObject) => void) => Promise<ChangeSet>): Promise<ChangeSet> {
     state.applying++;
     try {
-      const changeSet = await apply((live) => this.monitor.observeApplied(state, live));
+      const changeSet = await apply(this.monitor.applyObserver(state));
       state.recordApply(changeSet);
       return changeSet;
     } finally {

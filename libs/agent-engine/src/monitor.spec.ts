@@ -138,7 +138,7 @@ describe('the watch reconciler', () => {
     const settingsObject = object('settings');
     if (!settingsObject) throw new Error('settings is managed');
     state.applying++;
-    const changeSet = await applyAll(test.resources, [settings], { observe: (live) => monitor.observeApplied(state, live) });
+    const changeSet = await applyAll(test.resources, [settings], { observe: monitor.applyObserver(state) });
     state.recordApply(changeSet);
     // Someone edits it after the apply's answer, before the apply of the whole application is over.
     test.cluster.editObject(settingsRef, { data: { mode: 'edited-during-apply' } });
@@ -156,5 +156,24 @@ describe('the watch reconciler', () => {
     expect(drifts[3].fields).toEqual([expect.objectContaining({ path: 'data.mode', live: 'edited-during-apply' })]);
     expect(settingsObject.health?.status).toBe('Healthy');
     expect(settingsObject.unjudged).toBeUndefined();
+  });
+
+  it("never lets an apply's answer overwrite a watch event taken in after the apply began (a controller's write that overtook the answer)", async () => {
+    const settingsObject = object('settings');
+    if (!settingsObject) throw new Error('settings is managed');
+    const modeOf = (live: JsonObject | null | undefined) => (live as { data?: { mode?: string } } | null | undefined)?.data?.mode;
+    state.applying++;
+    try {
+      const observeAnswer = monitor.applyObserver(state);
+      // The answer as the API server sent it; before it is taken in, a newer version arrives by the watch.
+      const answer = structuredClone(test.cluster.findObject(settingsRef)) as JsonObject;
+      test.cluster.editObject(settingsRef, { data: { mode: 'written-after-the-answer' } });
+      await until(() => modeOf(settingsObject.unjudged) === 'written-after-the-answer');
+      observeAnswer(answer);
+      expect(modeOf(answer)).not.toBe('written-after-the-answer');
+      expect(modeOf(settingsObject.unjudged)).toBe('written-after-the-answer');
+    } finally {
+      state.applying--;
+    }
   });
 });

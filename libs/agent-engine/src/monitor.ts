@@ -100,10 +100,19 @@ export class Monitor {
     return complete ? drifts : null;
   }
 
-  /** Takes in an object as the API server answered its apply: what is live just after, without reading it again. */
-  observeApplied(state: ApplicationState, live: JsonObject): void {
-    const object = state.objects.get(objectKey(identityOf(live)));
-    if (object) this.observe(state, object, { live }, ++this.observations, false, false);
+  /**
+   * What takes in objects as the API server answers an apply starting now: what is live just
+   * after, without reading it again. An answer counts as observed when the apply started, as a
+   * read-back's does when its reads start: a watch event taken in meanwhile may be newer than the
+   * answer (a controller's status write that overtook it), and the watch delivers whatever the
+   * apply changed after it anyway, so the answer never overwrites the event.
+   */
+  applyObserver(state: ApplicationState): (live: JsonObject) => void {
+    const at = ++this.observations;
+    return (live) => {
+      const object = state.objects.get(objectKey(identityOf(live)));
+      if (object) this.observe(state, object, { live }, at, false, false);
+    };
   }
 
   /**
