@@ -90,6 +90,7 @@ async function ungated(hub: HubProcess, repository: TestGitRepository): Promise<
 interface RolloutView {
   id: string;
   state: string;
+  reason: string;
   startedAt: string;
   finishedAt: string | null;
   stages: Array<{ batches: Array<{ clusters: Array<{ cluster: string }> }> }>;
@@ -98,19 +99,19 @@ interface RolloutView {
 async function gated(hub: HubProcess, repository: TestGitRepository): Promise<{ rolloutMs: number; stepLatencies: number[] }> {
   await hub.graphql(`mutation { updateApplication(input: { name: "shop", rolloutStrategy: ${strategy} }) { name } }`);
   const revision = await commitAndSync(hub, repository, 3);
-  let rollout: RolloutView | undefined;
+  // Only the state while it runs: the whole record of a thousand clusters, asked for often, would load the hub being measured.
+  const latest = async (fields: string) => (await hub.graphql<{ rollouts: { edges: Array<{ node: RolloutView }> } }>(`{ rollouts(application: "shop", first: 1) { edges { node { ${fields} } } } }`)).rollouts.edges[0]?.node;
   await until(
     'the rollout to succeed',
     async () => {
-      const data = await hub.graphql<{ rollouts: { edges: Array<{ node: RolloutView }> } }>(`{ rollouts(application: "shop", first: 1) { edges { node { id state startedAt finishedAt stages { batches { clusters { cluster } } } } } } }`);
-      rollout = data.rollouts.edges[0]?.node;
-      if (rollout?.state === 'Paused' || rollout?.state === 'RolledBack') throw new Error(`the rollout stopped: ${JSON.stringify(rollout).slice(0, 2_000)}`);
+      const rollout = await latest('id state reason');
+      if (rollout?.state === 'Paused' || rollout?.state === 'RolledBack') throw new Error(`the rollout stopped: ${JSON.stringify(rollout)}`);
       return rollout?.state === 'Succeeded';
     },
     600_000,
     100,
   );
-  const done = rollout as RolloutView;
+  const done = (await latest('id state startedAt finishedAt stages { batches { clusters { cluster } } }')) as RolloutView;
   const reportedAt = new Map((await statuses(hub)).map((status) => [status.cluster, Date.parse(status.reportedAt)]));
   const started = await desiredChangedAt(hub, revision.id);
   const batches = done.stages.flatMap((stage) => stage.batches.map((batch) => batch.clusters.map(({ cluster }) => cluster)));

@@ -21,6 +21,7 @@ import {
 } from '@capstan/rollout';
 import { openDriftStatuses } from '@capstan/vocabulary';
 import { DataSource, type EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { heardFromLately, resyncInstruction } from '../agent-gateway/agent-instructions';
 import { AgentSessionRegistry } from '../agent-gateway/agent-sessions';
 import { StatusEvents } from '../agent-gateway/status-events';
@@ -227,17 +228,18 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Steps the rollouts in flight of these applications (by name), once each however many reports came. */
-  private async stepApplications(applications: readonly string[]): Promise<void> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT rollout.id FROM rollouts rollout JOIN applications app ON app.id = rollout.application_id WHERE app.name = ANY($1) AND rollout.state = ANY($2)`, [
-      [...applications],
-      [...activeStates],
-    ]);
-    await Promise.all(rows.map(({ id }) => this.requestStep(id)));
+  private stepApplications(applications: readonly string[]): Promise<void> {
+    return this.stepWhere(`SELECT rollout.id FROM rollouts rollout JOIN applications app ON app.id = rollout.application_id WHERE rollout.state = ANY($1) AND app.name = ANY($2)`, [[...applications]]);
   }
 
-  private async stepAll(): Promise<void> {
+  private stepAll(): Promise<void> {
+    return this.stepWhere(`SELECT id FROM rollouts WHERE state = ANY($1) ORDER BY sequence`, []);
+  }
+
+  /** Steps the rollouts in flight `sql` selects (`$1`: the states in flight); a failure is logged, the next report or tick tries again. */
+  private async stepWhere(sql: string, parameters: unknown[]): Promise<void> {
     try {
-      const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM rollouts WHERE state = ANY($1) ORDER BY sequence`, [[...activeStates]]);
+      const rows: Array<{ id: string }> = await this.dataSource.query(sql, [[...activeStates], ...parameters]);
       await Promise.all(rows.map(({ id }) => this.requestStep(id)));
     } catch (error) {
       this.logger.warn(`rollouts could not be stepped: ${error instanceof Error ? error.message : String(error)}`);
@@ -289,12 +291,15 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         await writer.withdraw(application, group.clusters.map(({ cluster }) => cluster));
         continue;
       }
-      const revision = await manager.getRepository(RevisionEntity).findOneByOrFail({ id: group.revisionId });
+      // Without its per-cluster digests: a thousand of them, read at every step, for nothing.
+      const revision = await manager.getRepository(RevisionEntity).findOneOrFail({ where: { id: group.revisionId }, select: { id: true, commitSha: true } });
       await writer.assign(application, revision, Object.fromEntries(group.clusters.map(({ cluster, digest }) => [cluster, digest])), group.cause);
     }
     const finishing = !finishedRolloutStates.has(entity.state) && finishedRolloutStates.has(step.record.state);
     Object.assign(entity, { record: step.record, state: step.record.state, finishedAt: step.record.finishedAt === null ? null : new Date(step.record.finishedAt) });
-    await manager.getRepository(RolloutEntity).save(entity);
+    // An update, not save(): save would read the whole record back first to find what changed.
+    // TypeORM's partial-entity type cannot follow the record's recursive JSON; the fields are whole.
+    await manager.getRepository(RolloutEntity).update({ id: entity.id }, { record: entity.record, state: entity.state, finishedAt: entity.finishedAt } as unknown as QueryDeepPartialEntity<RolloutEntity>);
     writer.afterCommit(() => this.live.changed('rollout', entity.id));
     const clusterIds = await this.clusterIds(manager, step.events.flatMap((event) => (event.cluster ? [event.cluster] : [])));
     await this.events.record(
