@@ -28,6 +28,7 @@ import { MetricsService } from './observability/metrics.service';
 import { ObservabilityModule } from './observability/observability.module';
 import { queryComplexityPlugin } from './observability/query-limits.plugin';
 import { RolloutsModule } from './rollouts/rollouts.module';
+import { PoliciesModule } from './policies/policies.module';
 import { SourcesModule } from './sources/sources.module';
 
 export const graphqlLimits = { maxDepth: 10, maxComplexity: 10_000 };
@@ -104,6 +105,7 @@ export class AppModule {
         ApplicationsModule,
         AgentGatewayModule,
         RolloutsModule,
+        PoliciesModule,
       ],
       providers: [StringMapScalar, { provide: APP_PIPE, useClass: InputValidationPipe }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

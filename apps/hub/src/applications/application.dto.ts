@@ -1,5 +1,5 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { type RevisionStatus } from '@capstan/persistence';
+import { type RevisionPolicyViolation, type RevisionStatus } from '@capstan/persistence';
 import { type HealPolicy, healPolicies, type IgnoreRule, type SyncPolicy, syncPolicies } from '@capstan/vocabulary';
 import { Type } from 'class-transformer';
 import { ArrayUnique, IsBoolean, IsIn, ValidateIf, ValidateNested } from 'class-validator';
@@ -8,6 +8,7 @@ import { ConnectionType, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import { IsRepositoryPath, IsResourceName, IsVariableMap, Omittable } from '../common/validators';
 import { HealPolicyValue } from '../groups/cluster-group.dto';
+import { PolicyViolationDto } from '../policies/policy.dto';
 import { RolloutStrategyDto } from '../rollouts/rollout.dto';
 
 export enum SyncPolicyValue {
@@ -109,6 +110,9 @@ export class RevisionDto {
 
   @Field(() => StringMapScalar, { description: 'Cluster name → digest of the bundle rendered for it' })
   clusterDigests: Record<string, string>;
+
+  @Field(() => [PolicyViolationDto], { description: "What the policies in force found in each cluster's bundle when it was rendered" })
+  policyViolations: RevisionPolicyViolation[];
 
   @Field(() => GraphQLISODateTime)
   createdAt: Date;

@@ -7,6 +7,8 @@ import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
+import type { RevisionPolicyViolation } from '@capstan/persistence';
+import { PolicyViolationDto } from '../policies/policy.dto';
 import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionDto, RevisionsArgs, UpdateApplicationInput } from './application.dto';
 import { DesiredStatesService } from '../desired-states/desired-states.service';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
@@ -85,5 +87,18 @@ export class RevisionFieldsResolver {
     if (!scope.restricted) return revision.clusterDigests;
     const visible = await this.policy.visibleClusterNames(scope);
     return Object.fromEntries(Object.entries(revision.clusterDigests).filter(([cluster]) => visible.has(cluster)));
+  }
+
+  @ResolveField(() => [PolicyViolationDto], { description: "What the policies in force found in each cluster's bundle when it was rendered (of the clusters the caller may see)" })
+  async policyViolations(@Parent() revision: RevisionDto, @CurrentScope() scope: AccessScope): Promise<RevisionPolicyViolation[]> {
+    if (!scope.restricted) return revision.policyViolations;
+    const visible = await this.policy.visibleClusterNames(scope);
+    return revision.policyViolations.filter((violation) => visible.has(violation.cluster));
+  }
+
+  @ResolveField(() => [String], { description: 'Clusters an enforce policy kept this revision from: they keep what they ran (of the clusters the caller may see)' })
+  async blockedClusters(@Parent() revision: RevisionDto, @CurrentScope() scope: AccessScope): Promise<string[]> {
+    const violations = await this.policyViolations(revision, scope);
+    return [...new Set(violations.filter((violation) => violation.mode === 'enforce').map((violation) => violation.cluster))].sort();
   }
 }

@@ -1,5 +1,6 @@
 import { type LabelSelector, matchesLabelSelector, parseLabelSelector } from '@capstan/manifest';
-import { labelSelectorCondition, type SqlCondition } from '@capstan/persistence';
+import { ClusterGroupEntity, labelSelectorCondition, type SqlCondition } from '@capstan/persistence';
+import type { EntityManager } from 'typeorm';
 
 /** What decides membership of a cluster group. */
 export interface GroupMembership {
@@ -11,6 +12,21 @@ export interface GroupMembership {
 export function groupContainsCluster(group: GroupMembership, cluster: { name: string; labels: Record<string, string> }): boolean {
   if (group.members.includes(cluster.name)) return true;
   return group.selector !== null && matchesLabelSelector(parsedSelector(group.selector), cluster.labels);
+}
+
+/** A cluster as stage selection and policy scope see it: its labels and the groups it is a member of now. */
+export interface ClusterWithGroups {
+  name: string;
+  labels: Record<string, string>;
+  groups: string[];
+}
+
+/** The clusters of these names with their labels and groups (unknown names are left out). */
+export async function clustersWithGroups(manager: EntityManager, clusterNames: readonly string[]): Promise<ClusterWithGroups[]> {
+  // One after the other: a transaction's queries share one connection.
+  const clusters: Array<{ name: string; labels: Record<string, string> }> = await manager.query(`SELECT name, labels FROM clusters WHERE name = ANY($1)`, [[...clusterNames]]);
+  const groups = await manager.getRepository(ClusterGroupEntity).find();
+  return clusters.map((cluster) => ({ ...cluster, groups: groups.filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name) }));
 }
 
 const selectorCache = new Map<string, LabelSelector>();

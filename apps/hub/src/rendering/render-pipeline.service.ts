@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AuditService } from '../audit/audit.service';
 import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import type { CommitInfo } from '../sources/git/git-mirror';
+import { type PolicyJudgement, PolicyGate } from '../policies/policy-gate';
 import { RolloutsService } from '../rollouts/rollouts.service';
 import { ApplicationRenderer, PlacementConflictError, type RenderedApplication } from './application-renderer';
 
@@ -18,8 +19,10 @@ type RenderOutcome = { ok: true; result: RenderedApplication } | { ok: false; er
 
 /**
  * Turns a commit into revisions: for every application of the source, renders each targeted
- * cluster, stores the bundles by digest, records the revision and sets it as what those clusters
- * should run. A render error fails that application's revision and leaves what clusters run alone.
+ * cluster, judges each bundle by the policies in force, stores the bundles by digest, records the
+ * revision and sets it as what those clusters should run — except where an `enforce` policy keeps
+ * a bundle from a cluster, which keeps what it runs. A render error fails that application's
+ * revision and leaves what clusters run alone.
  */
 @Injectable()
 export class RenderPipelineService {
@@ -31,6 +34,7 @@ export class RenderPipelineService {
     private readonly audit: AuditService,
     private readonly desiredStates: DesiredStatesService,
     private readonly rollouts: RolloutsService,
+    private readonly policyGate: PolicyGate,
   ) {}
 
   async renderCommit(source: SourceEntity, commit: CommitInfo, tree: string): Promise<CommitRenderResult> {
@@ -87,7 +91,10 @@ export class RenderPipelineService {
       });
     }
     const placements = await this.desiredStates.placements(application.id);
-    const digests = rendered.result.clusterDigests;
+    const targeted = rendered.result.clusterDigests;
+    const judgement = await this.policyGate.judge(this.dataSource.manager, targeted, rendered.result.bundles);
+    // A cluster an enforce policy keeps the bundle from is left as it is: it neither joins nor moves.
+    const digests = judgement.shippable;
     const joined = Object.keys(digests).filter((cluster) => !placements.has(cluster));
     const moved = Object.keys(digests).filter((cluster) => placements.get(cluster)?.revisionId === revision.id && placements.get(cluster)?.bundleDigest !== digests[cluster]);
     const inFlight = await this.rollouts.revisionsInFlight(application.id);
@@ -95,7 +102,7 @@ export class RenderPipelineService {
       const placement = placements.get(cluster);
       return placement !== undefined && !(cluster in revision.clusterDigests) && placement.revisionId !== revision.id && !inFlight.has(placement.revisionId);
     });
-    const left = [...placements.keys()].filter((cluster) => !(cluster in digests));
+    const left = [...placements.keys()].filter((cluster) => !(cluster in targeted));
     if (joined.length + moved.length + lateJoiners.length + left.length === 0) return [];
     return this.desiredStates.change('system', async (writer) => {
       await this.storeBundles(writer.manager, rendered.result);
@@ -106,7 +113,7 @@ export class RenderPipelineService {
         action: 'revision.place',
         targetType: 'Application',
         targetName: application.name,
-        summary: { commit: revision.commitSha, joined, left, rerendered: moved, broughtToRevisionInForce: lateJoiners },
+        summary: { commit: revision.commitSha, joined, left, rerendered: moved, broughtToRevisionInForce: lateJoiners, blockedByPolicy: judgement.blocked },
       });
       return [...writer.changedClusters];
     });
@@ -119,15 +126,16 @@ export class RenderPipelineService {
    */
   private async putInForce(writer: DesiredStateWriter, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication, reason: string): Promise<void> {
     const staged = application.syncPolicy === 'manual' || application.rolloutStrategy !== null;
-    const revision = await this.recordRendered(writer.manager, application, fields, rendered, { inForce: !staged });
+    const judgement = await this.policyGate.judge(writer.manager, rendered.clusterDigests, rendered.bundles);
+    const revision = await this.recordRendered(writer.manager, application, fields, rendered, judgement, { inForce: !staged });
     if (application.syncPolicy === 'manual') return;
     if (application.rolloutStrategy) await this.rollouts.start(writer, application, revision, { strategy: application.rolloutStrategy, startedBy: 'system', reason });
     else await this.runEverywhere(writer, application, revision, rendered);
   }
 
-  /** Every cluster the revision was rendered for runs it; those it no longer reaches lose the application. */
+  /** Every cluster the revision ships to runs it; those it no longer reaches lose the application (those a policy kept it from keep what they run). */
   private async runEverywhere(writer: DesiredStateWriter, application: ApplicationEntity, revision: RevisionEntity, rendered: RenderedApplication): Promise<void> {
-    await writer.assign(application, revision, rendered.clusterDigests, 'revision');
+    await writer.assign(application, revision, revision.clusterDigests, 'revision');
     const placements = await this.desiredStates.placements(application.id, writer.manager);
     await writer.withdraw(application, [...placements.keys()].filter((cluster) => !(cluster in rendered.clusterDigests)));
   }
@@ -149,18 +157,21 @@ export class RenderPipelineService {
     return bundles.length;
   }
 
-  /** Records the revision as rendered (a new one, or a failed one mended), and as the one in force unless a rollout is to decide. */
-  private async recordRendered(manager: EntityManager, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication, options: { inForce: boolean }): Promise<RevisionEntity> {
+  /**
+   * Records the revision as rendered (a new one, or a failed one mended) with what policies found,
+   * for the clusters it ships to, and as the one in force unless a rollout is to decide.
+   */
+  private async recordRendered(manager: EntityManager, application: ApplicationEntity, fields: Partial<RevisionEntity>, rendered: RenderedApplication, judgement: PolicyJudgement, options: { inForce: boolean }): Promise<RevisionEntity> {
     const bundles = await this.storeBundles(manager, rendered);
     const revisions = manager.getRepository(RevisionEntity);
-    const revision = await revisions.save(revisions.create({ ...fields, status: 'rendered', error: null, failedOnPlacement: false, clusterDigests: rendered.clusterDigests }));
+    const revision = await revisions.save(revisions.create({ ...fields, status: 'rendered', error: null, failedOnPlacement: false, clusterDigests: judgement.shippable, policyViolations: judgement.violations }));
     if (options.inForce) await manager.getRepository(ApplicationEntity).update({ id: application.id }, { currentRevisionId: revision.id });
     await this.audit.record(manager, {
       actor: 'system',
       action: 'revision.render',
       targetType: 'Application',
       targetName: application.name,
-      summary: { commit: revision.commitSha, clusters: Object.keys(rendered.clusterDigests).length, bundles },
+      summary: { commit: revision.commitSha, clusters: Object.keys(rendered.clusterDigests).length, bundles, blockedByPolicy: judgement.blocked, policyViolations: judgement.violations.length },
     });
     return revision;
   }

@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KeyedSerialQueue } from '@capstan/async';
-import { ApplicationEntity, ClusterGroupEntity, RevisionEntity, RolloutEntity } from '@capstan/persistence';
+import { ApplicationEntity, RevisionEntity, RolloutEntity } from '@capstan/persistence';
 import {
   actOnRollout,
   type ClusterBudget,
   type ClusterObservation,
-  type FleetCluster,
   finishedRolloutStates,
   type RevisionRef,
   type RolloutAction,
@@ -31,7 +30,7 @@ import { CapstanException } from '../common/capstan.exception';
 import { type Connection, type PageArgs, paginate } from '../common/pagination';
 import { type DesiredStateWriter, DesiredStatesService } from '../desired-states/desired-states.service';
 import { FleetEventsService } from '../events/fleet-events.service';
-import { groupContainsCluster } from '../groups/group-membership';
+import { clustersWithGroups } from '../groups/group-membership';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { LiveChanges } from '../live/live-changes';
 import type { RolloutStrategyDto } from './rollout.dto';
@@ -276,7 +275,7 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
   private async begin(writer: DesiredStateWriter, application: ApplicationEntity, entity: RolloutEntity, revision: RevisionEntity): Promise<void> {
     const targets: Record<string, RevisionRef> = Object.fromEntries(Object.entries(revision.clusterDigests).map(([cluster, bundleDigest]) => [cluster, { revisionId: revision.id, bundleDigest }]));
     // One after the other: a transaction's queries share one connection.
-    const fleet = await this.fleet(writer.manager, Object.keys(targets));
+    const fleet = await clustersWithGroups(writer.manager, Object.keys(targets));
     const observations = await this.observe(writer.manager, application.id, Object.keys(targets));
     await this.write(writer, application, entity, startRollout({ revisionId: revision.id, strategy: entity.strategy, fleet, targets, observations, now: Date.now() }));
   }
@@ -356,13 +355,6 @@ export class RolloutsService implements OnApplicationBootstrap, OnApplicationShu
         },
       ]),
     );
-  }
-
-  /** The clusters as stage selection sees them: labels and the groups they are members of now. */
-  private async fleet(manager: EntityManager, clusterNames: readonly string[]): Promise<FleetCluster[]> {
-    const clusters: Array<{ name: string; labels: Record<string, string> }> = await manager.query(`SELECT name, labels FROM clusters WHERE name = ANY($1)`, [[...clusterNames]]);
-    const groups = await manager.getRepository(ClusterGroupEntity).find();
-    return clusters.map((cluster) => ({ ...cluster, groups: groups.filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name) }));
   }
 
   private async clusterIds(manager: EntityManager, names: readonly string[]): Promise<Map<string, string>> {

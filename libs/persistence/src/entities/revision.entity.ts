@@ -1,6 +1,14 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
+import type { PolicyMode, Violation } from '@capstan/policy';
 import type { RevisionStatus } from './policies';
+
+/** A violation found in the bundle rendered for `cluster`, by version `policyVersion` of its policy in `mode`. */
+export interface RevisionPolicyViolation extends Violation {
+  cluster: string;
+  policyVersion: number;
+  mode: PolicyMode;
+}
 
 /**
  * An application rendered at one commit: the unit of rollout and rollback. Once rendered it never
@@ -52,6 +60,14 @@ export class RevisionEntity {
   /** Cluster name → digest of the bundle rendered for it, for the clusters its targets reached when rendered. */
   @Column({ name: 'cluster_digests', type: 'jsonb', default: () => "'{}'" })
   clusterDigests: Record<string, string>;
+
+  /**
+   * What the policies in force found in the bundle of each cluster it was rendered for, with the
+   * policy's version and mode: under `enforce` the cluster was not given this revision (it is
+   * left out of `clusterDigests` and keeps what it runs); under `warn` and `audit` it was.
+   */
+  @Column({ name: 'policy_violations', type: 'jsonb', default: () => "'[]'" })
+  policyViolations: RevisionPolicyViolation[];
 
   /** When a rollout of it failed and rolled back: nothing rolls it out again by itself (a new commit or an explicit startRollout still can). */
   @Column({ name: 'rejected_at', type: 'timestamptz', nullable: true })

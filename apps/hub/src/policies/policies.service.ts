@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { type AdmissionObject, type CompiledPolicy, compilePolicy, type Policy, PolicyError, policyFromValidatingAdmissionPolicy, type PolicyMode } from '@capstan/policy';
+import { PolicyEntity, PolicyVersionEntity } from '@capstan/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+import { parseAllDocuments } from 'yaml';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { CapstanException } from '../common/capstan.exception';
+import type { PolicyInput } from './policy.dto';
+
+/** A policy's definition as the library knows it, from its stored row. */
+export function definitionOf(entity: PolicyEntity): Policy {
+  return { name: entity.name, description: entity.description, mode: entity.mode, scope: entity.scope, exemptions: entity.exemptions, rules: entity.rules, version: entity.version };
+}
+
+/** A policy in force, compiled. */
+export interface PolicyInForce {
+  entity: PolicyEntity;
+  compiled: CompiledPolicy;
+}
+
+/**
+ * Fleet-wide policies: saved only once they compile (every CEL expression parsed and
+ * type-checked), each save a new immutable version, audited. What is in force is compiled once
+ * per version and kept.
+ */
+@Injectable()
+export class PoliciesService {
+  private readonly compiled = new Map<string, { version: number; compiled: CompiledPolicy }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(): Promise<PolicyEntity[]> {
+    return this.dataSource.getRepository(PolicyEntity).find({ order: { name: 'ASC' } });
+  }
+
+  async get(name: string, manager: EntityManager = this.dataSource.manager): Promise<PolicyEntity> {
+    const policy = await manager.getRepository(PolicyEntity).findOneBy({ name });
+    if (!policy) throw CapstanException.notFound('policy', name);
+    return policy;
+  }
+
+  versions(policy: PolicyEntity): Promise<PolicyVersionEntity[]> {
+    return this.dataSource.getRepository(PolicyVersionEntity).find({ where: { policyId: policy.id }, order: { version: 'DESC' } });
+  }
+
+  /** A new policy; `mode` defaults to audit, so a policy starts by only recording what it finds. */
+  create(principal: Principal, input: PolicyInput, reason?: string): Promise<PolicyEntity> {
+    return this.audit.change(principal, { action: 'policy.create', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
+      if (await manager.getRepository(PolicyEntity).existsBy({ name: input.name })) throw CapstanException.conflict(`policy "${input.name}" already exists`);
+      const definition: Policy = { name: input.name, description: input.description ?? '', mode: input.mode ?? 'audit', scope: input.scope ?? {}, exemptions: input.exemptions ?? [], rules: input.rules ?? [], version: 1 };
+      const entity = await this.save(manager, principal, manager.getRepository(PolicyEntity).create(), definition);
+      return { result: entity, summary: { mode: definition.mode, version: 1, rules: definition.rules.length } };
+    });
+  }
+
+  /** A new version of a policy: the fields given replace the current ones. */
+  update(principal: Principal, input: PolicyInput, reason?: string): Promise<PolicyEntity> {
+    return this.audit.change(principal, { action: 'policy.update', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
+      const entity = await manager.getRepository(PolicyEntity).createQueryBuilder('policy').setLock('pessimistic_write').where('policy.name = :name', { name: input.name }).getOne();
+      if (!entity) throw CapstanException.notFound('policy', input.name);
+      const before = definitionOf(entity);
+      const { name: _name, ...changes } = input;
+      const definition: Policy = { ...before, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), version: entity.version + 1 };
+      await this.save(manager, principal, entity, definition);
+      return { result: entity, summary: { version: definition.version, before: { mode: before.mode, version: before.version }, after: { mode: definition.mode }, changed: Object.keys(changes).filter((field) => changes[field as keyof typeof changes] !== undefined) } };
+    });
+  }
+
+  delete(principal: Principal, name: string, reason?: string): Promise<PolicyEntity> {
+    return this.audit.change(principal, { action: 'policy.delete', targetType: 'Policy', targetName: name, reason }, async (manager) => {
+      const entity = await this.get(name, manager);
+      await manager.getRepository(PolicyEntity).delete({ id: entity.id });
+      return { result: entity, summary: { version: entity.version, mode: entity.mode } };
+    });
+  }
+
+  /**
+   * A policy from a ValidatingAdmissionPolicy manifest (YAML), with its binding when the manifest
+   * holds one (its validationActions give the mode); `mode` overrides it.
+   */
+  importValidatingAdmissionPolicy(principal: Principal, manifest: string, mode: PolicyMode | undefined, reason?: string): Promise<PolicyEntity> {
+    const objects = parseManifests(manifest);
+    const vap = objects.find((object) => object.kind === 'ValidatingAdmissionPolicy');
+    if (!vap) throw CapstanException.invalid('manifest', 'holds no ValidatingAdmissionPolicy');
+    const binding = objects.find((object) => object.kind === 'ValidatingAdmissionPolicyBinding');
+    let policy: Policy;
+    try {
+      policy = policyFromValidatingAdmissionPolicy(vap, binding);
+    } catch (error) {
+      if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? 'manifest' : `manifest.${error.field}`, error.message);
+      throw error;
+    }
+    return this.create(principal, { ...policy, mode: mode ?? policy.mode }, reason);
+  }
+
+  /** The policies in force, compiled; each version is compiled once. */
+  async inForce(manager: EntityManager = this.dataSource.manager): Promise<PolicyInForce[]> {
+    const entities = await manager.getRepository(PolicyEntity).find({ order: { name: 'ASC' } });
+    return entities.map((entity) => {
+      const known = this.compiled.get(entity.id);
+      if (known?.version === entity.version) return { entity, compiled: known.compiled };
+      // Saved only once it compiled: compiling it again cannot fail.
+      const compiled = compilePolicy(definitionOf(entity));
+      this.compiled.set(entity.id, { version: entity.version, compiled });
+      return { entity, compiled };
+    });
+  }
+
+  /** Compiles the definition (a client's mistake is INVALID_ARGUMENT naming the field, rule and position), then writes it and its version. */
+  private async save(manager: EntityManager, principal: Principal, entity: PolicyEntity, definition: Policy): Promise<PolicyEntity> {
+    try {
+      compilePolicy(definition);
+    } catch (error) {
+      if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? 'input' : `input.${error.field}`, error.message);
+      throw error;
+    }
+    const { version, ...fields } = definition;
+    Object.assign(entity, { ...fields, version: version ?? 1 });
+    await manager.getRepository(PolicyEntity).save(entity);
+    const versions = manager.getRepository(PolicyVersionEntity);
+    await versions.save(versions.create({ policyId: entity.id, version: entity.version, definition, savedBy: principal.actor }));
+    return entity;
+  }
+}
+
+function parseManifests(manifest: string): AdmissionObject[] {
+  const documents = parseAllDocuments(manifest);
+  const objects: AdmissionObject[] = [];
+  for (const [index, document] of documents.entries()) {
+    if (document.errors.length > 0) throw CapstanException.invalid('manifest', `document ${index + 1} is not valid YAML: ${document.errors[0].message}`);
+    const value: unknown = document.toJSON();
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) objects.push(value as AdmissionObject);
+  }
+  return objects;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { JsonObject } from '@capstan/manifest';
+import { evaluate, type KubeObject } from '@capstan/policy';
+import type { RevisionPolicyViolation } from '@capstan/persistence';
+import type { EntityManager } from 'typeorm';
+import { clustersWithGroups } from '../groups/group-membership';
+import { PoliciesService } from './policies.service';
+
+/** What the policies in force say of bundles rendered for clusters. */
+export interface PolicyJudgement {
+  /** Cluster → digest, for the clusters no `enforce` policy keeps the bundle from. */
+  shippable: Record<string, string>;
+  /** Clusters an `enforce` policy keeps the bundle from: they keep what they run. */
+  blocked: string[];
+  /** Every violation found, under each mode, by cluster. */
+  violations: RevisionPolicyViolation[];
+}
+
+/**
+ * Policy before apply: judges each cluster's rendered bundle with the policies in force whose
+ * scope takes in the cluster. A bundle is judged once per policy however many clusters share it
+ * (a violation names the object, not the cluster).
+ */
+@Injectable()
+export class PolicyGate {
+  constructor(private readonly policies: PoliciesService) {}
+
+  async judge(manager: EntityManager, clusterDigests: Record<string, string>, bundles: ReadonlyMap<string, JsonObject[]>): Promise<PolicyJudgement> {
+    const inForce = await this.policies.inForce(manager);
+    if (inForce.length === 0) return { shippable: { ...clusterDigests }, blocked: [], violations: [] };
+    const clusters = await clustersWithGroups(manager, Object.keys(clusterDigests));
+    const now = Date.now();
+    const found = new Map<string, ReturnType<typeof evaluate>>();
+    const shippable: Record<string, string> = {};
+    const blocked: string[] = [];
+    const violations: RevisionPolicyViolation[] = [];
+    for (const cluster of clusters) {
+      const digest = clusterDigests[cluster.name];
+      let blocks = false;
+      for (const { entity, compiled } of inForce) {
+        if (!compiled.scope.includesCluster(cluster)) continue;
+        const key = `${entity.id}|${digest}`;
+        let policyViolations = found.get(key);
+        if (!policyViolations) {
+          policyViolations = evaluate(compiled, { objects: (bundles.get(digest) ?? []) as KubeObject[], cluster, now });
+          found.set(key, policyViolations);
+        }
+        if (policyViolations.length > 0 && entity.mode === 'enforce') blocks = true;
+        for (const violation of policyViolations) violations.push({ ...violation, cluster: cluster.name, policyVersion: entity.version, mode: entity.mode });
+      }
+      if (blocks) blocked.push(cluster.name);
+      else shippable[cluster.name] = digest;
+    }
+    return { shippable, blocked, violations };
+  }
+}
