@@ -79,6 +79,12 @@ describe.each(testDatabaseKinds())('policies checked before anything ships (%s)'
     expect(await desiredRevision('eu-1')).toBe(first.id);
     expect(await desiredRevision('us-1')).toBe(escalating.id);
     expect(imageOn('eu-1')).toBe('shop/web:1');
+
+    // Widened to the whole fleet, the policy would find release 2's Deployment on us-1 only (eu-1 still runs release 1); nothing changes.
+    type Impact = { policyImpact: { mode: string; version: number; wouldBlock: boolean; clusters: number; objects: number; violations: Array<{ cluster: string; fieldPath: string }>; byNamespace: Array<{ key: string; objects: number; clusters: number }> } };
+    const impact = await fleet.hub.data<Impact>(`{ policyImpact(input: { name: "no-escalation", scope: {} }) { mode version wouldBlock clusters objects violations { cluster fieldPath } byNamespace { key objects clusters } } }`);
+    expect(impact.policyImpact).toEqual({ mode: 'enforce', version: 2, wouldBlock: true, clusters: 1, objects: 1, violations: [{ cluster: 'us-1', fieldPath: escalationPath }], byNamespace: [{ key: 'shop', objects: 1, clusters: 1 }] });
+    expect((await fleet.hub.data<{ policy: { version: number; scope: object } }>(`{ policy(name: "no-escalation") { version scope } }`)).policy).toEqual({ version: 1, scope: { clusterSelector: 'region=eu' } });
   }, 60_000);
 
   it('under audit ships the bundle and records what it found, under the new version of the policy', async () => {

@@ -1,17 +1,22 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { PolicyMode } from '@capstan/policy';
 import type { PolicyEntity } from '@capstan/persistence';
-import { Access } from '../auth/access.decorator';
+import type { AccessScope } from '../auth/access-policy';
+import { Access, CurrentScope } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
 import { PoliciesService } from './policies.service';
-import { PolicyDto, PolicyInput, PolicyModeValue, PolicyVersionDto } from './policy.dto';
+import { PolicyImpactService } from './policy-impact.service';
+import { PolicyDto, PolicyImpactDto, PolicyInput, PolicyModeValue, PolicyVersionDto } from './policy.dto';
 
 /** Fleet-wide policies: read by anyone, changed by admins not limited to groups (a policy concerns the whole fleet). */
 @Resolver(() => PolicyDto)
 export class PoliciesResolver {
-  constructor(private readonly service: PoliciesService) {}
+  constructor(
+    private readonly service: PoliciesService,
+    private readonly impact: PolicyImpactService,
+  ) {}
 
   @Query(() => [PolicyDto], { description: 'Every policy, by name' })
   policies() {
@@ -21,6 +26,22 @@ export class PoliciesResolver {
   @Query(() => PolicyDto)
   policy(@Args('name') name: string) {
     return this.service.get(name);
+  }
+
+  @Query(() => PolicyImpactDto, { description: 'What a policy (new, or a new version: fields left out keep their value) would find in what every cluster the caller may see should run now; changes nothing' })
+  async policyImpact(@Args('input') input: PolicyInput, @Args('teamLabel', { defaultValue: 'team' }) teamLabel: string, @CurrentScope() scope: AccessScope): Promise<PolicyImpactDto> {
+    const impact = await this.impact.impact(input, teamLabel, scope);
+    const { mode, version = 1 } = impact.policy;
+    return {
+      mode,
+      version,
+      wouldBlock: mode === 'enforce' && impact.objects > 0,
+      clusters: impact.clusters,
+      objects: impact.objects,
+      violations: impact.violations.map((violation) => ({ ...violation, policyVersion: version, mode })),
+      byNamespace: impact.byNamespace,
+      byTeam: impact.byTeam,
+    };
   }
 
   @ResolveField(() => [PolicyVersionDto], { description: 'Every saved version, newest first' })

@@ -132,3 +132,42 @@ export class PolicyViolationDto {
   @Field({ description: 'Names the object and the field' })
   message: string;
 }
+
+@ObjectType('PolicyImpactGroup', { description: 'Violating objects of one namespace or team, and the clusters they are on' })
+export class PolicyImpactGroupDto {
+  @Field({ description: "The namespace, or the team label's value ('' when none)" })
+  key: string;
+
+  @Field(() => Int)
+  objects: number;
+
+  @Field(() => Int)
+  clusters: number;
+}
+
+@ObjectType('PolicyImpact', { description: 'What a policy (new, or a new version) would find in what every cluster should run now; nothing is changed' })
+export class PolicyImpactDto {
+  @Field(() => PolicyModeValue)
+  mode: PolicyMode;
+
+  @Field(() => Int, { description: 'The version the draft would be' })
+  version: number;
+
+  @Field({ description: 'Whether, enforced, it would keep bundles from clusters' })
+  wouldBlock: boolean;
+
+  @Field(() => Int, { description: 'Clusters with at least one violating object' })
+  clusters: number;
+
+  @Field(() => Int, { description: 'Violating objects, counted once per cluster' })
+  objects: number;
+
+  @Field(() => [PolicyViolationDto])
+  violations: PolicyViolationDto[];
+
+  @Field(() => [PolicyImpactGroupDto], { description: 'By namespace, largest first' })
+  byNamespace: PolicyImpactGroupDto[];
+
+  @Field(() => [PolicyImpactGroupDto], { description: 'By the team label of the objects, largest first' })
+  byTeam: PolicyImpactGroupDto[];
+}
