@@ -16,6 +16,7 @@ export function groupContainsCluster(group: GroupMembership, cluster: { name: st
 
 /** A cluster as stage selection and policy scope see it: its labels and the groups it is a member of now. */
 export interface ClusterWithGroups {
+  id: string;
   name: string;
   labels: Record<string, string>;
   groups: string[];
@@ -24,7 +25,7 @@ export interface ClusterWithGroups {
 /** The clusters of these names with their labels and groups (unknown names are left out). */
 export async function clustersWithGroups(manager: EntityManager, clusterNames: readonly string[]): Promise<ClusterWithGroups[]> {
   // One after the other: a transaction's queries share one connection.
-  const clusters: Array<{ name: string; labels: Record<string, string> }> = await manager.query(`SELECT name, labels FROM clusters WHERE name = ANY($1)`, [[...clusterNames]]);
+  const clusters: Array<{ id: string; name: string; labels: Record<string, string> }> = await manager.query(`SELECT id, name, labels FROM clusters WHERE name = ANY($1)`, [[...clusterNames]]);
   const groups = await manager.getRepository(ClusterGroupEntity).find();
   return clusters.map((cluster) => ({ ...cluster, groups: groups.filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name) }));
 }

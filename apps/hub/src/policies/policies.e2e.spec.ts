@@ -79,6 +79,8 @@ describe.each(testDatabaseKinds())('policies checked before anything ships (%s)'
     expect(await desiredRevision('eu-1')).toBe(first.id);
     expect(await desiredRevision('us-1')).toBe(escalating.id);
     expect(imageOn('eu-1')).toBe('shop/web:1');
+    const blockedEvents = await fleet.hub.data<{ events: { edges: Array<{ node: { cluster: string; subject: string; details: { commit: string; violations: number } } }> } }>(`{ events(type: "policy.blocked") { edges { node { cluster subject details } } } }`);
+    expect(blockedEvents.events.edges.map((edge) => edge.node)).toEqual([{ cluster: 'eu-1', subject: 'no-escalation', details: expect.objectContaining({ commit: escalating.commitSha, violations: 1 }) }]);
 
     // Widened to the whole fleet, the policy would find release 2's Deployment on us-1 only (eu-1 still runs release 1); nothing changes.
     type Impact = { policyImpact: { mode: string; version: number; wouldBlock: boolean; clusters: number; objects: number; violations: Array<{ cluster: string; fieldPath: string }>; byNamespace: Array<{ key: string; objects: number; clusters: number }> } };
@@ -101,6 +103,8 @@ describe.each(testDatabaseKinds())('policies checked before anything ships (%s)'
       ['us-1', 'audit', 2, escalationPath],
     ]);
     await until(() => imageOn('eu-1') === 'shop/web:3' && imageOn('us-1') === 'shop/web:3', 30_000);
+    const violatedEvents = await fleet.hub.data<{ events: { edges: Array<{ node: { cluster: string } }> } }>(`{ events(type: "policy.violated") { edges { node { cluster } } } }`);
+    expect(violatedEvents.events.edges.map((edge) => edge.node.cluster).sort()).toEqual(['eu-1', 'us-1']);
     const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; targetName: string; reason: string | null } }> } }>(`{ auditLog(first: 20) { edges { node { action targetName reason } } } }`);
     expect(audit.auditLog.edges.map((edge) => edge.node)).toContainEqual({ action: 'policy.update', targetName: 'no-escalation', reason: 'audit the whole fleet first' });
   }, 60_000);

@@ -3,6 +3,7 @@ import type { JsonObject } from '@capstan/manifest';
 import { evaluate, type KubeObject } from '@capstan/policy';
 import type { RevisionPolicyViolation } from '@capstan/persistence';
 import type { EntityManager } from 'typeorm';
+import { FleetEventsService } from '../events/fleet-events.service';
 import { clustersWithGroups } from '../groups/group-membership';
 import { PoliciesService } from './policies.service';
 
@@ -14,6 +15,8 @@ export interface PolicyJudgement {
   blocked: string[];
   /** Every violation found, under each mode, by cluster. */
   violations: RevisionPolicyViolation[];
+  /** Cluster name → id, of the clusters judged. */
+  clusterIds: ReadonlyMap<string, string>;
 }
 
 /**
@@ -23,11 +26,14 @@ export interface PolicyJudgement {
  */
 @Injectable()
 export class PolicyGate {
-  constructor(private readonly policies: PoliciesService) {}
+  constructor(
+    private readonly policies: PoliciesService,
+    private readonly events: FleetEventsService,
+  ) {}
 
   async judge(manager: EntityManager, clusterDigests: Record<string, string>, bundles: ReadonlyMap<string, JsonObject[]>): Promise<PolicyJudgement> {
     const inForce = await this.policies.inForce(manager);
-    if (inForce.length === 0) return { shippable: { ...clusterDigests }, blocked: [], violations: [] };
+    if (inForce.length === 0) return { shippable: { ...clusterDigests }, blocked: [], violations: [], clusterIds: new Map() };
     const clusters = await clustersWithGroups(manager, Object.keys(clusterDigests));
     const now = Date.now();
     const found = new Map<string, ReturnType<typeof evaluate>>();
@@ -51,6 +57,26 @@ export class PolicyGate {
       if (blocks) blocked.push(cluster.name);
       else shippable[cluster.name] = digest;
     }
-    return { shippable, blocked, violations };
+    return { shippable, blocked, violations, clusterIds: new Map(clusters.map((cluster) => [cluster.name, cluster.id])) };
+  }
+
+  /** Tells of a judgement in the fleet's events: `policy.blocked` for each cluster kept from the revision, `policy.violated` for each it went to with violations. */
+  async record(manager: EntityManager, applicationId: string, revision: { id: string; commitSha: string }, judgement: PolicyJudgement): Promise<void> {
+    const byCluster = new Map<string, RevisionPolicyViolation[]>();
+    for (const violation of judgement.violations) byCluster.set(violation.cluster, [...(byCluster.get(violation.cluster) ?? []), violation]);
+    const blocked = new Set(judgement.blocked);
+    await this.events.record(
+      manager,
+      ...[...byCluster].map(([cluster, violations]) => {
+        const policies = [...new Set(violations.map((violation) => violation.policy))];
+        return {
+          type: blocked.has(cluster) ? ('policy.blocked' as const) : ('policy.violated' as const),
+          clusterId: judgement.clusterIds.get(cluster) ?? null,
+          applicationId,
+          subject: policies.join(', '),
+          details: { revision: revision.id, commit: revision.commitSha, policies, violations: violations.length, first: violations[0].message },
+        };
+      }),
+    );
   }
 }

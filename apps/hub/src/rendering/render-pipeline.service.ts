@@ -128,6 +128,7 @@ export class RenderPipelineService {
     const staged = application.syncPolicy === 'manual' || application.rolloutStrategy !== null;
     const judgement = await this.policyGate.judge(writer.manager, rendered.clusterDigests, rendered.bundles);
     const revision = await this.recordRendered(writer.manager, application, fields, rendered, judgement, { inForce: !staged });
+    await this.policyGate.record(writer.manager, application.id, revision, judgement);
     if (application.syncPolicy === 'manual') return;
     if (application.rolloutStrategy) await this.rollouts.start(writer, application, revision, { strategy: application.rolloutStrategy, startedBy: 'system', reason });
     else await this.runEverywhere(writer, application, revision, rendered);
