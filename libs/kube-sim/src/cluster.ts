@@ -16,6 +16,7 @@ import { serverSideApply } from './server-side-apply';
 import { ObjectStore, type StoreSnapshot } from './storage';
 import { compareObjects } from './typed-value';
 import { validateObject } from './validation';
+import { ValidatingAdmission } from './admission';
 
 /** Options of create, update and patch. */
 export interface WriteOptions {
@@ -68,6 +69,7 @@ interface ContinueToken {
 
 export class SimulatedCluster {
   readonly store: ObjectStore;
+  private readonly admission: ValidatingAdmission;
   readonly types = new ResourceTypeRegistry();
   private readonly typeByGroupResource = new Map<string, ResourceType>();
   private readonly allocators: Allocators;
@@ -77,6 +79,7 @@ export class SimulatedCluster {
     options: ClusterOptions = {},
   ) {
     this.store = new ObjectStore(options.historySize ?? 10_000);
+    this.admission = new ValidatingAdmission(this.store);
     for (const type of this.types.all()) this.typeByGroupResource.set(groupResource(type), type);
     let allocatedIPs = 0;
     let nodePorts = 0;
@@ -363,6 +366,7 @@ export class SimulatedCluster {
       validateCrd(candidate);
       candidate.status = establishedCrdStatus(candidate, now);
     }
+    this.admission.admit(groupResource(type), candidate);
     const owners = managers ?? transferOwnership([], writer, compareObjects({}, trackedView(candidate, writer.subresource, type.statusSubresource), type.schema), now);
     this.setManagedFields(candidate, owners);
     if (options.dryRun) return this.present(type, candidate);
@@ -396,6 +400,8 @@ export class SimulatedCluster {
       validateCrd(next);
       next.status = establishedCrdStatus(next, now);
     }
+    // Admission policies here match resources, not their subresources (status, scale), as a policy's resourceRules without `deployments/scale` do.
+    if (writer.subresource === undefined) this.admission.admit(groupResource(type), next);
     const owners = managers ?? this.updateOwnership(type, existing, next, writer, now);
     if (type.tracksGeneration && specChanged(existing, next)) metadata.generation = ((before.generation as number | undefined) ?? 0) + 1;
     this.setManagedFields(next, owners);

@@ -298,6 +298,38 @@ spec:
     expect((await kube('delete', 'crd', 'widgets.example.com')).code).toBe(0);
     expect((await kube('get', 'widgets.example.com')).code).not.toBe(0);
   });
+
+  it('refuses at admission what a ValidatingAdmissionPolicy bound with Deny forbids, naming the policy, the binding and the message', async () => {
+    const policy = manifest(
+      'replica-limit.yaml',
+      `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: replica-limit}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+  validations:
+  - {expression: "object.spec.replicas <= 5", message: "at most 5 replicas"}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: replica-limit-everywhere}
+spec: {policyName: replica-limit, validationActions: [Deny]}
+`,
+    );
+    expect((await kube('apply', '--server-side', '-f', policy)).code).toBe(0);
+    const refused = await kube('apply', '--server-side', '-f', manifest('big.yaml', deploymentYaml('big', 'nginx:1.27', 8)));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`ValidatingAdmissionPolicy 'replica-limit' with binding 'replica-limit-everywhere' denied request: at most 5 replicas`);
+    expect((await kube('get', 'deploy', 'big')).code).not.toBe(0);
+    // Within the limit it is admitted. The scale subresource is a resource the policy does not match, as in Kubernetes; a patch of the Deployment is refused.
+    expect((await kube('apply', '--server-side', '-f', manifest('small.yaml', deploymentYaml('small', 'nginx:1.27', 3)))).code).toBe(0);
+    expect((await kube('scale', 'deploy/small', '--replicas=9')).code).toBe(0);
+    expect((await kube('patch', 'deploy/small', '--type=merge', '-p', '{"spec":{"replicas":9}}')).stderr).toContain('denied request: at most 5 replicas');
+    expect((await kube('delete', '-f', policy)).code).toBe(0);
+    expect((await kube('apply', '--server-side', '-f', manifest('big.yaml', deploymentYaml('big', 'nginx:1.27', 8)))).code).toBe(0);
+  });
 });
 
 describeWithKubectl('protobuf bodies kubectl writes', () => {

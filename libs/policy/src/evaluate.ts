@@ -61,7 +61,7 @@ export function evaluate(compiled: CompiledPolicy, input: EvaluationInput): Viol
   const violations: Violation[] = [];
   const report = (object: KubeObject, rule: string, severity: Violation['severity'], fieldPath: string, text: string, extra: Partial<Violation> = {}) => {
     const subject = subjectOf(object);
-    violations.push({ policy, rule, severity, object: subject, fieldPath, message: `${formatSubject(subject)}: ${fieldPath ? `field ${fieldPath}: ` : ''}${text}`, ...extra });
+    violations.push({ policy, rule, severity, object: subject, fieldPath, message: `${formatSubject(subject)}: ${fieldPath ? `field ${fieldPath}: ` : ''}${text}`, detail: text, ...extra });
   };
 
   const objects = input.objects.filter(judged);

@@ -179,6 +179,8 @@ export interface Violation {
   fieldPath: string;
   /** Names the object and the field. */
   message: string;
+  /** What is wrong, without naming the object: the validation's message, for an admission answer. */
+  detail: string;
   /** For CEL rules the validation's reason; `EvaluationError` when the rule could not be evaluated. */
   reason?: string;
   /** Present when `reason` is `EvaluationError`: why, and which expression (`validations[0].expression`). */

@@ -169,6 +169,7 @@ describe('CEL rules: evaluation', () => {
         object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
         fieldPath: 'spec.replicas',
         message: 'Deployment/shop/web: field spec.replicas: at least 3 replicas',
+        detail: 'at least 3 replicas',
         reason: 'Forbidden',
       },
     ]);
