@@ -8,6 +8,7 @@ import { RequiredRole } from '../auth/required-role.decorator';
 import { connectionComplexity, PageArgs } from '../common/pagination';
 import { StringMapScalar } from '../common/string-map.scalar';
 import type { RevisionPolicyViolation } from '@capstan/persistence';
+import { clustersBlocked } from '../policies/policy-gate';
 import { PolicyViolationDto } from '../policies/policy.dto';
 import { ApplicationConnection, ApplicationDto, CreateApplicationInput, RevisionConnection, RevisionDto, RevisionsArgs, UpdateApplicationInput } from './application.dto';
 import { DesiredStatesService } from '../desired-states/desired-states.service';
@@ -98,7 +99,6 @@ export class RevisionFieldsResolver {
 
   @ResolveField(() => [String], { description: 'Clusters an enforce policy kept this revision from: they keep what they ran (of the clusters the caller may see)' })
   async blockedClusters(@Parent() revision: RevisionDto, @CurrentScope() scope: AccessScope): Promise<string[]> {
-    const violations = await this.policyViolations(revision, scope);
-    return [...new Set(violations.filter((violation) => violation.mode === 'enforce').map((violation) => violation.cluster))].sort();
+    return clustersBlocked(await this.policyViolations(revision, scope));
   }
 }

@@ -1,6 +1,6 @@
 import { testDatabaseKinds } from '@capstan/persistence';
 import { startTestFleet, type TestFleet } from '../testing/test-fleet';
-import { until } from '../testing/wait';
+import { eventually, until } from '../testing/wait';
 
 /** The shop: a Deployment whose containers say whether they may escalate privileges. */
 const release = (image: string, allowPrivilegeEscalation: boolean) => ({
@@ -107,6 +107,21 @@ describe.each(testDatabaseKinds())('policies checked before anything ships (%s)'
     expect(violatedEvents.events.edges.map((edge) => edge.node.cluster).sort()).toEqual(['eu-1', 'us-1']);
     const audit = await fleet.hub.data<{ auditLog: { edges: Array<{ node: { action: string; targetName: string; reason: string | null } }> } }>(`{ auditLog(first: 20) { edges { node { action targetName reason } } } }`);
     expect(audit.auditLog.edges.map((edge) => edge.node)).toContainEqual({ action: 'policy.update', targetName: 'no-escalation', reason: 'audit the whole fleet first' });
+  }, 60_000);
+
+  it('keeps a blocked cluster out of a rollout, which names it and succeeds on the others', async () => {
+    await fleet.hub.data(`mutation { updatePolicy(input: { name: "no-escalation", mode: enforce, scope: { clusterSelector: "region=eu" } }) { version } }`);
+    await fleet.hub.data(`mutation { updateApplication(input: { name: "shop", rolloutStrategy: { stages: [{ name: "all", maxConcurrency: "1" }] } }) { name } }`);
+    const release4 = await commitAndSync('shop/web:4', true);
+    type Rollout = { revision: string; state: string; blockedClusters: string[]; progress: { total: number; succeeded: number } };
+    const rollout = await eventually(
+      async () => (await fleet.hub.data<{ rollouts: { edges: Array<{ node: Rollout }> } }>(`{ rollouts(application: "shop", first: 1) { edges { node { revision state blockedClusters progress { total succeeded } } } } }`)).rollouts.edges[0]?.node,
+      (latest) => latest?.revision === release4.id && latest.state === 'Succeeded',
+      30_000,
+    );
+    expect(rollout).toMatchObject({ blockedClusters: ['eu-1'], progress: { total: 1, succeeded: 1 } });
+    await until(() => imageOn('us-1') === 'shop/web:4', 30_000);
+    expect(imageOn('eu-1')).toBe('shop/web:3');
   }, 60_000);
 
   it('imports a ValidatingAdmissionPolicy with its binding as a policy in the mode its validation actions say', async () => {

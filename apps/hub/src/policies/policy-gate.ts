@@ -7,6 +7,11 @@ import { FleetEventsService } from '../events/fleet-events.service';
 import { clustersWithGroups } from '../groups/group-membership';
 import { PoliciesService } from './policies.service';
 
+/** The clusters, sorted, that violations under `enforce` kept a revision from. */
+export function clustersBlocked(violations: readonly RevisionPolicyViolation[]): string[] {
+  return [...new Set(violations.filter((violation) => violation.mode === 'enforce').map((violation) => violation.cluster))].sort();
+}
+
 /** What the policies in force say of bundles rendered for clusters. */
 export interface PolicyJudgement {
   /** Cluster → digest, for the clusters no `enforce` policy keeps the bundle from. */

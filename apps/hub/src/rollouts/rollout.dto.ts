@@ -192,6 +192,9 @@ export class RolloutDto {
   @Field({ description: 'The commit of the revision' })
   commitSha: string;
 
+  @Field(() => [String], { description: 'Clusters an enforce policy kept the revision from (see the revision\'s policyViolations): not in the rollout, they keep what they run' })
+  blockedClusters: string[];
+
   @Field({ description: rolloutStates.join(', ') })
   state: string;
 

@@ -13,6 +13,7 @@ import { type Connection, connectionComplexity } from '../common/pagination';
 import { LiveChanges } from '../live/live-changes';
 import { mappedLive } from '../live/live-iterator';
 import { RolloutConnection, RolloutDto, type RolloutGateDto, RolloutIdArgs, RolloutsArgs } from './rollout.dto';
+import { clustersBlocked } from '../policies/policy-gate';
 import { rolloutStrategyDto, RolloutsService } from './rollouts.service';
 
 const gateDto = (gate: RolloutGate | null): RolloutGateDto | null => (gate ? { kind: gate.kind, stage: gate.stage, until: gate.until === null ? null : new Date(gate.until) } : null);
@@ -27,6 +28,7 @@ export function toRolloutDto(rollout: RolloutEntity, visible: ReadonlySet<string
     application: rollout.application?.name ?? '',
     revision: rollout.revisionId,
     commitSha: rollout.revision?.commitSha ?? '',
+    blockedClusters: clustersBlocked(rollout.revision?.policyViolations ?? []).filter(shown),
     state: rollout.state,
     reason: record.reason,
     startedBy: rollout.startedBy,
