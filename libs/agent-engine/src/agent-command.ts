@@ -8,7 +8,7 @@ import { Agent, defaultAgentOptions } from './agent';
 export function agentCommand(name = 'agent'): Command {
   return new Command(name)
     .description("run a cluster's agent: connect to the hub and keep the cluster on what git says")
-    .requiredOption('--hub <host:port>', "the hub's gRPC address", process.env['CAPSTAN_HUB'])
+    .requiredOption('--hub <host:port>', "the hub's gRPC address", process.env['CAPSTAN_HUB_GRPC_ADDRESS'])
     .option('--token <token>', 'one-time bootstrap token from createClusterRegistration (needed once)', process.env['CAPSTAN_BOOTSTRAP_TOKEN'])
     .option('--credential-file <file>', 'where the cluster credential is kept after registration', process.env['CAPSTAN_CREDENTIAL_FILE'] ?? '.capstan/agent-credential')
     .requiredOption('--hub-public-key <file>', "PEM file of the hub's bundle-signing public key", process.env['CAPSTAN_HUB_PUBLIC_KEY_FILE'])

@@ -4,20 +4,13 @@ import type { Command } from 'commander';
 import { toKustomizeYaml } from '@capstan/manifest';
 import { renderForCluster, renderOverlay } from '@capstan/render';
 import { NodeRenderFs } from '@capstan/render-node';
+import { keyValuePairs } from './option-parsers';
 
 interface RenderCommandOptions {
   cluster: string;
   label: Record<string, string>;
   var: Record<string, string>;
   root?: string;
-}
-
-function collectPair(flag: string) {
-  return (pair: string, pairs: Record<string, string>): Record<string, string> => {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) throw new Error(`${flag} expects key=value, got ${JSON.stringify(pair)}`);
-    return { ...pairs, [pair.slice(0, equals)]: pair.slice(equals + 1) };
-  };
 }
 
 // Paths in kustomizations may reach anywhere in the repository, so the render root is the git work tree.
@@ -35,8 +28,8 @@ export function registerRenderCommand(program: Command): void {
     .description('render a kustomization directory for one cluster and print it as kustomize build does')
     .argument('<dir>', 'directory holding kustomization.yaml')
     .option('--cluster <name>', 'cluster name for ${cluster.name}', 'local')
-    .option('--label <key=value>', 'a cluster label for ${cluster.labels.<key>} (repeatable)', collectPair('--label'), {})
-    .option('--var <key=value>', 'a variable for ${var.<name>} (repeatable)', collectPair('--var'), {})
+    .option('--label <key=value>', 'a cluster label for ${cluster.labels.<key>} (repeatable)', keyValuePairs('--label'), {})
+    .option('--var <key=value>', 'a variable for ${var.<name>} (repeatable)', keyValuePairs('--var'), {})
     .option('--root <dir>', 'repository root that paths may not leave (default: the enclosing git work tree, else DIR)')
     .action((dir: string, options: RenderCommandOptions) => {
       const target = resolve(dir);
