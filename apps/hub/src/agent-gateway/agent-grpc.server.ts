@@ -18,7 +18,7 @@ import {
   RegisterResponseSchema,
   type Sequenced,
 } from '@capstan/proto';
-import { type handleBidiStreamingCall, type handleServerStreamingCall, type handleUnaryCall, type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
+import { type handleBidiStreamingCall, type handleServerStreamingCall, type handleUnaryCall, type Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServiceError, status } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
@@ -58,6 +58,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private boundPort = 0;
   /** Each session's messages, handled one after another. */
   private readonly handling = new KeyedSerialQueue<AgentSession>();
+  /** The Connect streams open now: ended at shutdown, as nothing else ends them. */
+  private readonly streams = new Set<ServerDuplexStream<AgentMessage, HubMessage>>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -87,7 +89,10 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Agents' sessions never end on their own: give calls in flight a moment, then close the rest.
+    // Agents' sessions never end on their own, and a connection with a stream open outlives even
+    // forceShutdown by half a minute: each agent is told the hub is going (it reconnects, to
+    // another replica or to this one restarted); other calls in flight get a moment.
+    for (const stream of this.streams) stream.emit('error', refusal(status.UNAVAILABLE, 'the hub is shutting down'));
     const forced = setTimeout(() => this.server.forceShutdown(), 1_000);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     clearTimeout(forced);
@@ -121,6 +126,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   };
 
   private readonly connect: handleBidiStreamingCall<AgentMessage, HubMessage> = (call) => {
+    this.streams.add(call);
+    call.on('close', () => this.streams.delete(call));
     this.authenticate(call.metadata).then(
       (cluster) => {
         const channel = this.sessions.channelOf(cluster.name);
