@@ -35,9 +35,11 @@ export class ValidatingAdmission {
    */
   admit(resource: string, object: JsonObject): void {
     if (resource === policies || resource === bindings) return;
-    for (const bound of this.denyingPolicies()) {
-      const namespaceName = metadataOf(object).namespace;
-      const namespace = typeof namespaceName === 'string' && namespaceName ? this.store.get('namespaces', '', namespaceName) : undefined;
+    const denying = this.denyingPolicies();
+    if (denying.length === 0) return;
+    const namespaceName = metadataOf(object).namespace;
+    const namespace = typeof namespaceName === 'string' && namespaceName ? this.store.get('namespaces', '', namespaceName) : undefined;
+    for (const bound of denying) {
       const [violation] = evaluate(bound.compiled, { objects: [object as KubeObject], cluster: { name: '', labels: {}, groups: [] }, namespaces: namespace ? [namespace as KubeObject] : [], now: Date.now() });
       if (!violation) continue;
       const reason = violation.reason && violation.reason in reasonCodes ? violation.reason : 'Invalid';

@@ -5,12 +5,30 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { parseAllDocuments } from 'yaml';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
+import { definedFields } from '../common/apply-changes';
 import { CapstanException } from '../common/capstan.exception';
 import type { PolicyInput } from './policy.dto';
 
 /** A policy's definition as the library knows it, from its stored row. */
 export function definitionOf(entity: PolicyEntity): Policy {
   return { name: entity.name, description: entity.description, mode: entity.mode, scope: entity.scope, exemptions: entity.exemptions, rules: entity.rules, version: entity.version };
+}
+
+/** The policy `input` describes, at the next version: the saved one with the fields given replaced, or a new one (audit by default). */
+export function nextVersion(saved: PolicyEntity | null, input: PolicyInput): Policy {
+  const { name, ...changes } = input;
+  const base: Policy = saved ? definitionOf(saved) : { name, description: '', mode: 'audit', scope: {}, exemptions: [], rules: [] };
+  return { ...base, ...definedFields(changes), version: (saved?.version ?? 0) + 1 };
+}
+
+/** Runs `work`; a PolicyError (a client's mistake) becomes INVALID_ARGUMENT naming its field under `field`. */
+export function refusingPolicyErrors<T>(field: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? field : `${field}.${error.field}`, error.message);
+    throw error;
+  }
 }
 
 /** A policy in force, compiled. */
@@ -51,7 +69,7 @@ export class PoliciesService {
   create(principal: Principal, input: PolicyInput, reason?: string): Promise<PolicyEntity> {
     return this.audit.change(principal, { action: 'policy.create', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
       if (await manager.getRepository(PolicyEntity).existsBy({ name: input.name })) throw CapstanException.conflict(`policy "${input.name}" already exists`);
-      const definition: Policy = { name: input.name, description: input.description ?? '', mode: input.mode ?? 'audit', scope: input.scope ?? {}, exemptions: input.exemptions ?? [], rules: input.rules ?? [], version: 1 };
+      const definition = nextVersion(null, input);
       const entity = await this.save(manager, principal, manager.getRepository(PolicyEntity).create(), definition);
       return { result: entity, summary: { mode: definition.mode, version: 1, rules: definition.rules.length } };
     });
@@ -62,11 +80,11 @@ export class PoliciesService {
     return this.audit.change(principal, { action: 'policy.update', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
       const entity = await manager.getRepository(PolicyEntity).createQueryBuilder('policy').setLock('pessimistic_write').where('policy.name = :name', { name: input.name }).getOne();
       if (!entity) throw CapstanException.notFound('policy', input.name);
-      const before = definitionOf(entity);
-      const { name: _name, ...changes } = input;
-      const definition: Policy = { ...before, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), version: entity.version + 1 };
+      const before = { mode: entity.mode, version: entity.version };
+      const definition = nextVersion(entity, input);
       await this.save(manager, principal, entity, definition);
-      return { result: entity, summary: { version: definition.version, before: { mode: before.mode, version: before.version }, after: { mode: definition.mode }, changed: Object.keys(changes).filter((field) => changes[field as keyof typeof changes] !== undefined) } };
+      const { name: _name, ...changes } = input;
+      return { result: entity, summary: { version: definition.version, before, after: { mode: definition.mode }, changed: Object.keys(definedFields(changes)) } };
     });
   }
 
@@ -87,13 +105,7 @@ export class PoliciesService {
     const vap = objects.find((object) => object.kind === 'ValidatingAdmissionPolicy');
     if (!vap) throw CapstanException.invalid('manifest', 'holds no ValidatingAdmissionPolicy');
     const binding = objects.find((object) => object.kind === 'ValidatingAdmissionPolicyBinding');
-    let policy: Policy;
-    try {
-      policy = policyFromValidatingAdmissionPolicy(vap, binding);
-    } catch (error) {
-      if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? 'manifest' : `manifest.${error.field}`, error.message);
-      throw error;
-    }
+    const policy = refusingPolicyErrors('manifest', () => policyFromValidatingAdmissionPolicy(vap, binding));
     return this.create(principal, { ...policy, mode: mode ?? policy.mode }, reason);
   }
 
@@ -112,12 +124,7 @@ export class PoliciesService {
 
   /** Compiles the definition (a client's mistake is INVALID_ARGUMENT naming the field, rule and position), then writes it and its version. */
   private async save(manager: EntityManager, principal: Principal, entity: PolicyEntity, definition: Policy): Promise<PolicyEntity> {
-    try {
-      compilePolicy(definition);
-    } catch (error) {
-      if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? 'input' : `input.${error.field}`, error.message);
-      throw error;
-    }
+    refusingPolicyErrors('input', () => compilePolicy(definition));
     const { version, ...fields } = definition;
     Object.assign(entity, { ...fields, version: version ?? 1 });
     await manager.getRepository(PolicyEntity).save(entity);

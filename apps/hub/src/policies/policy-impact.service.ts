@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { type CompiledPolicy, compilePolicy, evaluate, type KubeObject, type Policy, PolicyError, type Violation } from '@capstan/policy';
+import { compilePolicy, evaluate, type KubeObject, type Policy, type Violation } from '@capstan/policy';
 import { PolicyEntity, RenderedBundleEntity } from '@capstan/persistence';
 import { DataSource, In } from 'typeorm';
 import type { AccessScope } from '../auth/access-policy';
 import { AccessPolicyService } from '../auth/access-policy.service';
-import { CapstanException } from '../common/capstan.exception';
 import { clustersWithGroups } from '../groups/group-membership';
-import { definitionOf } from './policies.service';
+import { nextVersion, refusingPolicyErrors } from './policies.service';
 import type { PolicyInput } from './policy.dto';
 
 /** Violating objects sharing a namespace or a team, and the clusters they are on. */
@@ -41,14 +40,8 @@ export class PolicyImpactService {
   ) {}
 
   async impact(input: PolicyInput, teamLabel: string, scope: AccessScope): Promise<PolicyImpact> {
-    const policy = await this.draft(input);
-    let compiled: CompiledPolicy;
-    try {
-      compiled = compilePolicy(policy);
-    } catch (error) {
-      if (error instanceof PolicyError) throw CapstanException.invalid(error.field === '' ? 'input' : `input.${error.field}`, error.message);
-      throw error;
-    }
+    const policy = nextVersion(await this.dataSource.getRepository(PolicyEntity).findOneBy({ name: input.name }), input);
+    const compiled = refusingPolicyErrors('input', () => compilePolicy(policy));
     const digestsByCluster = await this.bundlesInForce(scope);
     const clusters = await clustersWithGroups(this.dataSource.manager, [...digestsByCluster.keys()]);
     const bundles = await this.bundles(new Set([...digestsByCluster.values()].flat()));
@@ -84,14 +77,6 @@ export class PolicyImpactService {
       byNamespace: grouped(objects, (object) => object.namespace),
       byTeam: grouped(objects, (object) => object.team),
     };
-  }
-
-  /** The draft: a new policy as given, or the saved one with the fields given replaced. */
-  private async draft(input: PolicyInput): Promise<Policy> {
-    const saved = await this.dataSource.getRepository(PolicyEntity).findOneBy({ name: input.name });
-    const base: Policy = saved ? definitionOf(saved) : { name: input.name, description: '', mode: 'audit', scope: {}, exemptions: [], rules: [] };
-    const { name: _name, ...changes } = input;
-    return { ...base, ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), version: (saved?.version ?? 0) + 1 };
   }
 
   /** Each cluster the caller may see → the digests of the bundles it should run now, sorted. */
