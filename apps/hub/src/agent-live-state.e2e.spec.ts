@@ -137,7 +137,7 @@ describe('an agent restarted while the hub is away', () => {
     kubeConfig.loadFromString(buildKubeconfig([{ name: 'edge-1', server: kubeSim.clusterUrl('edge-1') }]));
     let credential = '';
     const options = { ...defaultAgentOptions(), hub: { address: `127.0.0.1:${hub.hub.grpcPort}`, insecure: true }, hubPublicKey: registration.hubPublicKey, kubeConfig, reconnectMaxMs: 500 };
-    const first = new Agent({ ...options, bootstrapToken: registration.token, onCredential: (obtained) => (credential = obtained) });
+    const first = new Agent({ ...options, bootstrapToken: registration.token, onCredential: (obtained) => void (credential = obtained) });
     await first.start();
     const synced = once(first, 'synced');
     await hub.data(`mutation($url: String!) { createSource(input: { name: "fleet", url: $url, pollIntervalSeconds: 3600 }) { name } }`, { url: repository.url });

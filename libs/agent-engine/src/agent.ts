@@ -9,6 +9,7 @@ import { capstanFieldManager, type ChangeSet, entriesWith } from '@capstan/vocab
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { ApplicationState, type ManagedObject, objectKey } from './application-state';
 import { BundleVerificationError } from './bundle-verification';
+import { ComplianceMonitor } from './compliance-monitor';
 import { Deployer } from './deployer';
 import { DesiredStateCache } from './desired-state-cache';
 import { HubClient, type HubEndpoint } from './hub-client';
@@ -24,8 +25,8 @@ export interface AgentOptions {
   /** The cluster credential; without it `bootstrapToken` registers the cluster first. */
   credential?: string;
   bootstrapToken?: string;
-  /** Called with a newly obtained credential, so the caller can keep it. */
-  onCredential?: (credential: string) => void;
+  /** Called with a newly obtained credential, so the caller can keep it; awaited before the agent goes on. */
+  onCredential?: (credential: string) => void | Promise<void>;
   kubeConfig: KubeConfig;
   /** The agent's own namespace, where inventories live. */
   namespace: string;
@@ -52,8 +53,9 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * Emits `synced` (application, ChangeSet), `refused` (application, reason: a bundle that does not
  * verify), `failed` (application, reason), `drift` (application, ObjectDrift), `healed`
  * (application, ChangeSet), `retired` (application, ChangeSet), `verified` (per-application live
- * digests), `paused`, `resumed`, and `credentialRefused` (the hub's details, the wait before the
- * next try in milliseconds).
+ * digests), `paused`, `resumed`, `complianceFailed` (reason: a policy that cannot be judged, kinds
+ * that cannot be watched), and `credentialRefused` (the hub's details, the wait before the next try
+ * in milliseconds).
  */
 export class Agent extends EventEmitter {
   private readonly hub: HubClient;
@@ -63,6 +65,7 @@ export class Agent extends EventEmitter {
   private readonly deployer: Deployer;
   private readonly pruner: Pruner;
   private readonly monitor: Monitor;
+  private readonly compliance: ComplianceMonitor;
   private readonly reporter: Reporter;
   private readonly applications = new Map<string, ApplicationState>();
   private readonly queue = new KeyedSerialQueue<string>();
@@ -84,8 +87,11 @@ export class Agent extends EventEmitter {
     this.pruner = new Pruner(this.resources, new InventoryStore(this.resources, options.namespace));
     this.deployer = new Deployer(this.resources, this.cache, this.pruner, options.hubPublicKey, (digest) => this.hub.fetchBundle(this.credential as string, digest));
     this.session = new HubSession(this.hub, () => this.credential as string, options, {
-      hello: async () => ({ agentVersion: options.agentVersion, kubernetesVersion: await this.kubernetesVersion(), heldDigests: this.heldDigests() }),
-      opened: () => this.reporter.resend(this.applications.values()),
+      hello: async () => ({ agentVersion: options.agentVersion, kubernetesVersion: await this.kubernetesVersion(), heldDigests: this.heldDigests(), policySetDigest: this.compliance.policySetDigest }),
+      opened: () => {
+        this.reporter.resend(this.applications.values());
+        this.compliance.resend();
+      },
       message: (message, acknowledge) => this.onHubMessage(message, acknowledge),
       credentialRefused: (details, retryInMs) => this.emit('credentialRefused', details, retryInMs),
     });
@@ -95,6 +101,11 @@ export class Agent extends EventEmitter {
       resolved: (state, object, restoredBy) => this.reporter.driftResolved(state, object, restoredBy),
       changed: (state) => this.reporter.status(state),
     });
+    this.compliance = new ComplianceMonitor(this.resources, {
+      complete: (policies, verdicts) => this.reporter.complianceComplete(policies, verdicts),
+      changed: (verdict) => this.reporter.complianceChanged(verdict),
+      failed: (reason) => this.emit('complianceFailed', reason),
+    });
   }
 
   /** Registers when needed, then keeps a session with the hub until stopped. */
@@ -103,7 +114,7 @@ export class Agent extends EventEmitter {
       if (!this.options.bootstrapToken) throw new Error('the agent needs a cluster credential or a bootstrap token');
       const registered = await this.hub.register(this.options.bootstrapToken, { agentVersion: this.options.agentVersion, kubernetesVersion: await this.kubernetesVersion() });
       this.credential = registered.credential;
-      this.options.onCredential?.(registered.credential);
+      await this.options.onCredential?.(registered.credential);
     }
     await this.resources.client.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.options.namespace } }, undefined, undefined, this.resources.options.fieldManager, true, 'application/apply-patch+yaml');
     // Enforce what the cluster last received before the hub is even reached: it may be away.
@@ -113,6 +124,8 @@ export class Agent extends EventEmitter {
       this.applications.set(state.name, state);
     }
     await Promise.all([...this.applications.values()].map((state) => this.run(state.name, () => this.converge(state.desired))));
+    const policies = await this.cache.readPolicies();
+    if (policies) this.compliance.enforce(policies);
     await this.session.open();
     // One read-back at a time: a slow one is not queued up behind by the next ones.
     let verifying = false;
@@ -124,10 +137,16 @@ export class Agent extends EventEmitter {
     this.checksums.unref();
   }
 
+  /** Whether a session with the hub is open now. */
+  get connected(): boolean {
+    return this.session.connected;
+  }
+
   async stop(): Promise<void> {
     if (this.checksums) clearInterval(this.checksums);
     this.session.close();
     this.monitor.stop();
+    this.compliance.stop();
     await this.queue.drained();
     this.hub.close();
   }
@@ -146,6 +165,10 @@ export class Agent extends EventEmitter {
       const applications = message.body.value.applications;
       this.listedByHub = new Set(applications.map((desired) => desired.application));
       done = Promise.all([this.retireUnlisted(), ...applications.map((desired) => this.run(desired.application, () => this.converge(desired)))]);
+    } else if (message.body.case === 'policies') {
+      const set = message.body.value;
+      this.compliance.enforce(set);
+      done = this.cache.writePolicies(set).catch((error: unknown) => this.emit('complianceFailed', `the policies in force could not be cached: ${messageOf(error)}`));
     }
     const previous = this.acknowledged;
     this.acknowledged = Promise.all([previous, done]).then(acknowledge);

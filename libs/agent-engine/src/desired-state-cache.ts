@@ -1,6 +1,6 @@
 import { fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { type ResourceManager, statusCodeOf } from '@capstan/kube';
-import { type ApplicationDesiredState, ApplicationDesiredStateSchema } from '@capstan/proto';
+import { type ApplicationDesiredState, ApplicationDesiredStateSchema, type PolicySet, PolicySetSchema } from '@capstan/proto';
 import { PatchStrategy } from '@kubernetes/client-node';
 
 /**
@@ -16,10 +16,15 @@ export interface CachedDesiredState {
 
 const cacheLabel = 'capstan.dev/desired-state';
 const secretName = (application: string) => `capstan-desired-${application}`;
+/** Not labelled as an application's: the policies in force are the cluster's, whatever it runs. */
+const policySetSecretName = 'capstan-policies';
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const fromBase64 = (text: string | undefined) => Buffer.from(text ?? '', 'base64').toString('utf8');
 
-/** Keeps each application's last desired state in a Secret of the agent's namespace, so a restarted agent works without the hub. */
+/**
+ * Keeps each application's last desired state, and the policies in force, in Secrets of the
+ * agent's namespace, so a restarted agent works (and judges compliance) without the hub.
+ */
 export class DesiredStateCache {
   constructor(
     private readonly manager: ResourceManager,
@@ -27,20 +32,27 @@ export class DesiredStateCache {
   ) {}
 
   async write({ state, bundle }: CachedDesiredState): Promise<void> {
-    await this.manager.client.patch(
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: secretName(state.application), namespace: this.namespace, labels: { [cacheLabel]: 'true', 'app.kubernetes.io/managed-by': 'capstan' } },
-        type: 'Opaque',
-        data: { desiredState: base64(toJsonString(ApplicationDesiredStateSchema, state)), bundle: base64(bundle) },
-      } as never,
-      undefined,
-      undefined,
-      this.manager.options.fieldManager,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    await this.writeSecret(secretName(state.application), { [cacheLabel]: 'true' }, { desiredState: base64(toJsonString(ApplicationDesiredStateSchema, state)), bundle: base64(bundle) });
+  }
+
+  async writePolicies(set: PolicySet): Promise<void> {
+    await this.writeSecret(policySetSecretName, {}, { policySet: base64(toJsonString(PolicySetSchema, set)) });
+  }
+
+  /** The policy set last received; null when none was, or it does not read (the hub sends it again). */
+  async readPolicies(): Promise<PolicySet | null> {
+    let secret: { data?: Record<string, string> };
+    try {
+      secret = (await this.manager.client.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: policySetSecretName, namespace: this.namespace } })) as { data?: Record<string, string> };
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return null;
+      throw error;
+    }
+    try {
+      return fromJsonString(PolicySetSchema, fromBase64(secret.data?.['policySet']));
+    } catch {
+      return null;
+    }
   }
 
   /** Forgets an application the cluster no longer runs. */
@@ -68,5 +80,16 @@ export class DesiredStateCache {
       if (statusCodeOf(error) === 404) return [];
       throw error;
     }
+  }
+
+  private async writeSecret(name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {
+    await this.manager.client.patch(
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: this.namespace, labels: { ...labels, 'app.kubernetes.io/managed-by': 'capstan' } }, type: 'Opaque', data } as never,
+      undefined,
+      undefined,
+      this.manager.options.fieldManager,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
   }
 }

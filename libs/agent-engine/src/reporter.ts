@@ -3,7 +3,9 @@ import type { ObjectDrift } from '@capstan/diff';
 import { unknown } from '@capstan/health';
 import type { ObjectIdentity } from '@capstan/manifest';
 import { type AgentMessageSchema, changeActionFromName, healthStatusFromName } from '@capstan/proto';
-import type { ChangeSet } from '@capstan/vocabulary';
+import type { ChangeSet, ComplianceVerdict } from '@capstan/vocabulary';
+import type { CompletePolicy } from './compliance-monitor';
+import { liveObjectKey } from './compliance-tracker';
 import type { ApplicationState, ManagedObject } from './application-state';
 import { type Report, ReportCoalescer } from './report-coalescer';
 
@@ -48,14 +50,19 @@ export function statusReport(state: ApplicationState): Report<AgentMessageBody> 
 /**
  * The report reconciler: tells the hub what the agent sees, through the session's sequenced
  * channel. Statuses are coalesced per application (at most one per interval, only when changed);
- * drift, its end and heal results are sent as they happen and must arrive.
+ * drift, its end and heal results are sent as they happen and must arrive. Changes of compliance
+ * go at most one report per interval, the last verdict per object; like statuses they need not
+ * arrive, as every new session starts with all of it.
  */
 export class Reporter {
   private readonly statuses: ReportCoalescer<AgentMessageBody>;
+  private readonly complianceChanges = new Map<string, ComplianceVerdict>();
+  private complianceTimer: NodeJS.Timeout | null = null;
+  private complianceSentAt = 0;
 
   constructor(
     private readonly send: (body: AgentMessageBody) => void,
-    intervalMs = 500,
+    private readonly intervalMs = 500,
   ) {
     this.statuses = new ReportCoalescer(intervalMs, (_application, body) => this.send(body));
   }
@@ -104,5 +111,40 @@ export class Reporter {
 
   checksums(applications: ReadonlyArray<{ application: string; liveDigest: string }>): void {
     this.send({ case: 'checksums', value: { applications: [...applications] } });
+  }
+
+  /** Policies judged whole, with every non-compliant object of theirs: sent at once, in place of their changes not sent yet. */
+  complianceComplete(policies: readonly CompletePolicy[], verdicts: readonly ComplianceVerdict[]): void {
+    const names = new Set(policies.map((policy) => policy.name));
+    for (const [key, verdict] of this.complianceChanges) if (names.has(verdict.policy)) this.complianceChanges.delete(key);
+    this.sendCompliance(policies, verdicts);
+  }
+
+  /** A change of verdict, sent with the others of its interval. */
+  complianceChanged(verdict: ComplianceVerdict): void {
+    this.complianceChanges.set(`${verdict.policy}|${liveObjectKey(verdict.object)}`, verdict);
+    if (this.complianceTimer) return;
+    this.complianceTimer = setTimeout(
+      () => {
+        this.complianceTimer = null;
+        const changes = [...this.complianceChanges.values()];
+        this.complianceChanges.clear();
+        if (changes.length > 0) this.sendCompliance([], changes);
+      },
+      Math.max(0, this.complianceSentAt + this.intervalMs - Date.now()),
+    );
+    this.complianceTimer.unref();
+  }
+
+  private sendCompliance(policies: readonly CompletePolicy[], verdicts: readonly ComplianceVerdict[]): void {
+    this.complianceSentAt = Date.now();
+    this.send({
+      case: 'compliance',
+      value: {
+        complete: [...policies],
+        entries: verdicts.map((verdict) => ({ policy: verdict.policy, policyVersion: verdict.policyVersion, object: toProtoRef(verdict.object), compliant: verdict.compliant, violations: verdict.violations })),
+        observedAtUnixMs: BigInt(Date.now()),
+      },
+    });
   }
 }

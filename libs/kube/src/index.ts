@@ -8,3 +8,4 @@ export * from './object-ref';
 export * from './resource-manager';
 export * from './manager-watch';
 export * from './backoff';
+export * from './served-kinds';

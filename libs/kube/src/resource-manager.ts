@@ -13,6 +13,12 @@ export class DiscoveringObjectApi extends KubernetesObjectApi {
   resourceFor(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
   }
+
+  /** Every resource the cluster serves in `apiVersion`, read once and kept as `resourceFor` keeps them. */
+  async resourcesOf(apiVersion: string): Promise<V1APIResource[]> {
+    if (!this.apiVersionResourceCache[apiVersion]) await this.resource(apiVersion, '');
+    return this.apiVersionResourceCache[apiVersion]?.resources ?? [];
+  }
 }
 
 /** How the resource manager writes to a cluster. */

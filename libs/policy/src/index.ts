@@ -14,6 +14,7 @@ export { defaultCostLimit } from './cel/cel-cost';
 export { compareQuantities, isQuantity, parseQuantity, type Quantity, QuantityError, quantityAsFloat, quantityAsInteger } from './cel/quantity';
 export { type CompiledPolicy, type CompiledRule, type CompileOptions, compilePolicy, defaultCompileOptions } from './compile';
 export { evaluate } from './evaluate';
+export { kindsJudged } from './kinds-judged';
 export { type ExpressionPosition, PolicyError, type PolicyErrorCode, policyErrorCodes } from './policy-error';
 export * from './types';
 export { type AdmissionObject, admissionApiVersion, exemptionsAnnotation, exemptionsCondition, policyFromValidatingAdmissionPolicy, ruleAnnotation, validatingAdmissionPoliciesFor } from './vap';

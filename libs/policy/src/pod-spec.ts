@@ -1,5 +1,5 @@
 import { arrayAt, type Fields, fieldsAt, groupOf, isFields } from './objects';
-import type { KubeObject } from './types';
+import type { GroupKind, KubeObject } from './types';
 
 /** Where each workload kind keeps its pod spec, by group/kind. */
 const podSpecPaths: Record<string, string[]> = {
@@ -12,6 +12,12 @@ const podSpecPaths: Record<string, string[]> = {
   'batch/Job': ['spec', 'template', 'spec'],
   'batch/CronJob': ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
+
+/** The workload kinds that hold a pod spec. */
+export const podSpecKinds: readonly GroupKind[] = Object.keys(podSpecPaths).map((key) => {
+  const [group, kind] = key.split('/');
+  return { group, kind };
+});
 
 export const containerLists = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 export type ContainerList = (typeof containerLists)[number];

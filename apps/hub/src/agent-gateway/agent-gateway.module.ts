@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DesiredStatesModule } from '../desired-states/desired-states.module';
 import { GroupsModule } from '../groups/groups.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { AgentGatewayResolver } from './agent-gateway.resolver';
 import { ClusterControlResolver } from './cluster-control.resolver';
 import { ApplicationStatusResolver, ClusterApplicationStatusResolver, ClusterStatusResolver } from './cluster-status.resolver';
@@ -15,7 +16,7 @@ import { RegistrationsService } from './registrations.service';
 
 /** Where agents meet the hub: registration, their gRPC sessions, desired state and bundles. */
 @Module({
-  imports: [GroupsModule, DesiredStatesModule],
+  imports: [GroupsModule, DesiredStatesModule, PoliciesModule],
   providers: [RegistrationsService, ClusterStatusService, StatusEvents, DriftService, AgentSessionRegistry, AgentMessageHandler, AgentGrpcServer, AgentGatewayResolver, ClusterStatusResolver, ClusterApplicationStatusResolver, ApplicationStatusResolver, DriftResolver, ClusterControlResolver],
   exports: [AgentGrpcServer, StatusEvents, AgentSessionRegistry],
 })

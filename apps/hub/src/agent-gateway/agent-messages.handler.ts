@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
 import { type ApplicationDesiredState, DesiredStatesService } from '../desired-states/desired-states.service';
+import { ComplianceService } from '../policies/compliance.service';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { clusterControl, healInstruction, resyncInstruction } from './agent-instructions';
 import type { AgentSession } from './agent-sessions';
@@ -16,7 +17,8 @@ import { BundleSigner } from './hub-keys';
 /**
  * What the hub does with each message of an agent, and what it pushes: the cluster's desired
  * state on every Hello and whenever it changes, with the open drifts decided again under the
- * policies in force (a policy changed, the cluster was paused or resumed).
+ * policies in force (a policy changed, the cluster was paused or resumed), and the fleet-wide
+ * policies in force there when they changed since the session last had them.
  */
 @Injectable()
 export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,6 +26,8 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
   /** Signs every bundle digest sent; agents verify it with the public key from their install. */
   readonly signer: BundleSigner;
   private unsubscribe: (() => void) | null = null;
+  /** The digest of the policy set each session holds, so an unchanged set is not sent again. */
+  private readonly policySetDigests = new WeakMap<AgentSession, string>();
 
   constructor(
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -33,6 +37,7 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
     private readonly sessions: AgentSessionRegistry,
     private readonly statuses: ClusterStatusService,
     private readonly drifts: DriftService,
+    private readonly compliance: ComplianceService,
   ) {
     this.signer = BundleSigner.fromStateDir(config.stateDir);
   }
@@ -60,6 +65,7 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
       case 'hello': {
         const hello = message.body.value;
         await clusters.update({ id: cluster.id }, { agentVersion: hello.agentVersion || null, kubernetesVersion: hello.kubernetesVersion || null, lastSeenAt: new Date() });
+        this.policySetDigests.set(session, hello.policySetDigest);
         // Whether the cluster is paused comes before anything the agent could apply; it may have missed a pause or a resume.
         const { paused } = await clusters.findOneByOrFail({ id: cluster.id });
         send(clusterControl(paused));
@@ -92,6 +98,10 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
       case 'healResult':
         await this.drifts.healed(cluster, message.body.value.instructionId, message.body.value.error);
         return;
+      case 'compliance':
+        this.statuses.seen(cluster);
+        await this.compliance.record(cluster, message.body.value);
+        return;
       case 'status':
         this.statuses.seen(cluster);
         await this.statuses.record(cluster, message.body.value);
@@ -113,8 +123,13 @@ export class AgentMessageHandler implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** Sends the cluster's desired state to this session; resolves with it. */
+  /** Sends the cluster's desired state to this session, and the policies in force when they changed; resolves with the desired state. */
   private async pushDesiredState(session: AgentSession): Promise<ApplicationDesiredState[]> {
+    const policySet = await this.compliance.policySetFor(session.cluster);
+    if (this.policySetDigests.get(session) !== policySet.digest) {
+      this.policySetDigests.set(session, policySet.digest);
+      session.send({ case: 'policies', value: policySet });
+    }
     const states = await this.desiredStates.forCluster(session.cluster);
     session.send({
       case: 'desiredState',

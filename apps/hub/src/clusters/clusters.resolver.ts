@@ -53,6 +53,8 @@ export class ClustersResolver {
   @Access.relabelledCluster('input')
   async updateClusterLabels(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateClusterLabelsInput, @Args('reason', { nullable: true }) reason?: string) {
     const cluster = await this.clustersService.updateLabels(principal, input.name, input.labels, reason);
+    // The policies in force there follow its labels.
+    this.events.changed([cluster.name]);
     this.events.placementChanged();
     return cluster;
   }

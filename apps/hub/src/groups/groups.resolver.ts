@@ -44,6 +44,8 @@ export class GroupsResolver {
   @Access.newGroup('input.name', 'input')
   async createClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...fields }: CreateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
     const group = await this.groupsService.create(principal, { name, ...fields }, reason);
+    // Policies scoped to the group now reach its clusters.
+    this.events.changed(await this.memberNames(group));
     this.events.placementChanged();
     return group;
   }
@@ -52,9 +54,11 @@ export class GroupsResolver {
   @RequiredRole('operator')
   @Access.group('input.name', 'input')
   async updateClusterGroup(@CurrentPrincipal() principal: Principal, @Args('input') { name, ...changes }: UpdateClusterGroupInput, @Args('reason', { nullable: true }) reason?: string) {
+    const before = await this.memberNames(await this.groupsService.get(name));
     const group = await this.groupsService.update(principal, name, changes, reason);
-    // A group's heal policy and ignore rules travel with its clusters' desired state; its selector, members and variables decide what they run.
-    this.events.changed((await this.groupsService.matchingClustersQuery(group).getMany()).map((cluster) => cluster.name));
+    // A group's heal policy and ignore rules travel with its clusters' desired state; its selector, members and variables decide what they run,
+    // and the policies scoped to it reach its clusters: those that left it are told too.
+    this.events.changed([...new Set([...before, ...(await this.memberNames(group))])]);
     this.events.placementChanged();
     return group;
   }
@@ -62,7 +66,15 @@ export class GroupsResolver {
   @Mutation(() => ClusterGroupDto, { description: 'Deletes a group no application targets; returns what it was' })
   @RequiredRole('operator')
   @Access.group('name')
-  deleteClusterGroup(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
-    return this.groupsService.delete(principal, name, reason);
+  async deleteClusterGroup(@CurrentPrincipal() principal: Principal, @Args('name') name: string, @Args('reason', { nullable: true }) reason?: string) {
+    const members = await this.memberNames(await this.groupsService.get(name));
+    const group = await this.groupsService.delete(principal, name, reason);
+    // Policies scoped to the group no longer reach its clusters.
+    this.events.changed(members);
+    return group;
+  }
+
+  private async memberNames(group: ClusterGroupEntity): Promise<string[]> {
+    return (await this.groupsService.matchingClustersQuery(group).getMany()).map((cluster) => cluster.name);
   }
 }

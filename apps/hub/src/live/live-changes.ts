@@ -4,9 +4,9 @@ import { announcementBatches, type Database, parseAnnouncementBatch } from '@cap
 import { PubSub } from 'graphql-subscriptions';
 import { DATABASE } from '../database/database.module';
 
-/** What GraphQL subscriptions follow: a rollout's record, an agent's status of an application, a drift. */
-export type LiveKind = 'rollout' | 'status' | 'drift';
-const liveKinds: readonly LiveKind[] = ['rollout', 'status', 'drift'];
+/** What GraphQL subscriptions follow: a rollout's record, an agent's status of an application, a drift, a cluster's compliance with a policy. */
+export type LiveKind = 'rollout' | 'status' | 'drift' | 'compliance';
+const liveKinds: readonly LiveKind[] = ['rollout', 'status', 'drift', 'compliance'];
 
 /** Reads what changed, by the keys announced; what no longer exists is left out. */
 export type LiveLoader<Entity> = (keys: readonly string[]) => Promise<Entity[]>;

@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module';
+import { ComplianceResolver } from './compliance.resolver';
+import { ComplianceService } from './compliance.service';
 import { PoliciesResolver } from './policies.resolver';
 import { PoliciesService } from './policies.service';
 import { PolicyGate } from './policy-gate';
 import { PolicyImpactService } from './policy-impact.service';
 
-/** Fleet-wide policies: saved in versions, and judged on every bundle before it ships. */
-@Module({ providers: [PoliciesService, PoliciesResolver, PolicyGate, PolicyImpactService], exports: [PoliciesService, PolicyGate] })
+/** Fleet-wide policies: saved in versions, judged on every bundle before it ships, and on live clusters by their agents (compliance). */
+@Module({
+  imports: [GroupsModule],
+  providers: [PoliciesService, PoliciesResolver, PolicyGate, PolicyImpactService, ComplianceService, ComplianceResolver],
+  exports: [PoliciesService, PolicyGate, ComplianceService],
+})
 export class PoliciesModule {}

@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { definedFields } from '../common/apply-changes';
+import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { CapstanException } from '../common/capstan.exception';
 import type { PolicyInput } from './policy.dto';
 
@@ -49,6 +50,7 @@ export class PoliciesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly desiredStateEvents: DesiredStateEvents,
   ) {}
 
   list(): Promise<PolicyEntity[]> {
@@ -67,17 +69,17 @@ export class PoliciesService {
 
   /** A new policy; `mode` defaults to audit, so a policy starts by only recording what it finds. */
   create(principal: Principal, input: PolicyInput, reason?: string): Promise<PolicyEntity> {
-    return this.audit.change(principal, { action: 'policy.create', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
+    return this.announcing(this.audit.change(principal, { action: 'policy.create', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
       if (await manager.getRepository(PolicyEntity).existsBy({ name: input.name })) throw CapstanException.conflict(`policy "${input.name}" already exists`);
       const definition = nextVersion(null, input);
       const entity = await this.save(manager, principal, manager.getRepository(PolicyEntity).create(), definition);
       return { result: entity, summary: { mode: definition.mode, version: 1, rules: definition.rules.length } };
-    });
+    }));
   }
 
   /** A new version of a policy: the fields given replace the current ones. */
   update(principal: Principal, input: PolicyInput, reason?: string): Promise<PolicyEntity> {
-    return this.audit.change(principal, { action: 'policy.update', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
+    return this.announcing(this.audit.change(principal, { action: 'policy.update', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
       const entity = await manager.getRepository(PolicyEntity).createQueryBuilder('policy').setLock('pessimistic_write').where('policy.name = :name', { name: input.name }).getOne();
       if (!entity) throw CapstanException.notFound('policy', input.name);
       const before = { mode: entity.mode, version: entity.version };
@@ -85,15 +87,15 @@ export class PoliciesService {
       await this.save(manager, principal, entity, definition);
       const { name: _name, ...changes } = input;
       return { result: entity, summary: { version: definition.version, before, after: { mode: definition.mode }, changed: Object.keys(definedFields(changes)) } };
-    });
+    }));
   }
 
   delete(principal: Principal, name: string, reason?: string): Promise<PolicyEntity> {
-    return this.audit.change(principal, { action: 'policy.delete', targetType: 'Policy', targetName: name, reason }, async (manager) => {
+    return this.announcing(this.audit.change(principal, { action: 'policy.delete', targetType: 'Policy', targetName: name, reason }, async (manager) => {
       const entity = await this.get(name, manager);
       await manager.getRepository(PolicyEntity).delete({ id: entity.id });
       return { result: entity, summary: { version: entity.version, mode: entity.mode } };
-    });
+    }));
   }
 
   /**
@@ -120,6 +122,14 @@ export class PoliciesService {
       this.compiled.set(entity.id, { version: entity.version, compiled });
       return { entity, compiled };
     });
+  }
+
+  /** Once a change of the policies in force is committed, every cluster's agent is sent the set in force there (which changes nothing where it did not change). */
+  private async announcing(change: Promise<PolicyEntity>): Promise<PolicyEntity> {
+    const entity = await change;
+    const clusters: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM clusters`);
+    this.desiredStateEvents.changed(clusters.map((cluster) => cluster.name));
+    return entity;
   }
 
   /** Compiles the definition (a client's mistake is INVALID_ARGUMENT naming the field, rule and position), then writes it and its version. */

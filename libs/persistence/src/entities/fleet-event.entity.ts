@@ -5,13 +5,13 @@ import { ClusterEntity } from './cluster.entity';
 import { DriftEntity } from './drift.entity';
 import { RolloutEntity } from './rollout.entity';
 
-export const fleetEventTypes = ['drift.detected', 'drift.resolved', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched', 'desired.changed', 'policy.blocked', 'policy.violated', ...rolloutEventTypes] as const;
+export const fleetEventTypes = ['drift.detected', 'drift.resolved', 'heal.instructed', 'heal.succeeded', 'heal.failed', 'checksum.mismatched', 'desired.changed', 'policy.blocked', 'policy.violated', 'policy.noncompliant', 'policy.compliant', ...rolloutEventTypes] as const;
 export type FleetEventType = (typeof fleetEventTypes)[number];
 
 /**
  * Something that happened on a cluster, as its agent and the hub saw it: drift, the heal
  * instruction it got and the heal's result (linked by the drift), a live checksum that did not
- * match, a rollout's steps (linked by the rollout), a bundle a policy kept from a cluster or found violations in. Unlike the audit log, which says who changed what, events are observations.
+ * match, a rollout's steps (linked by the rollout), a bundle a policy kept from a cluster or found violations in, a cluster's live objects becoming non-compliant with a policy or compliant again. Unlike the audit log, which says who changed what, events are observations.
  */
 @Entity({ name: 'fleet_events' })
 @Index('ix_fleet_events_cluster', ['clusterId', 'id'])

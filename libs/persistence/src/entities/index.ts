@@ -7,6 +7,7 @@ export * from './cluster-credential.entity';
 export * from './cluster-group.entity';
 export * from './cluster-registration.entity';
 export * from './cluster.entity';
+export * from './compliance.entity';
 export * from './desired-state.entity';
 export * from './drift.entity';
 export * from './fleet-event.entity';

@@ -1,5 +1,5 @@
 import { arrayAt, fieldsAt } from '../objects';
-import { describeContainer, podSpecOf } from '../pod-spec';
+import { describeContainer, podSpecKinds, podSpecOf } from '../pod-spec';
 import { type BuiltinRuleDefinition, onlyParams, stringListParam } from './builtin-rule';
 
 /** The capabilities Pod Security's baseline level allows containers to add. */
@@ -16,6 +16,7 @@ export const addedCapabilitiesRule: BuiltinRuleDefinition<{ allowed: Set<string>
     onlyParams(raw, ['allowed'], fail);
     return { allowed: new Set((stringListParam(raw, 'allowed', fail) ?? baselineCapabilities).map(normalise)) };
   },
+  kinds: () => podSpecKinds,
   check(object, { allowed }) {
     return (podSpecOf(object)?.containers ?? []).flatMap((container) =>
       arrayAt(fieldsAt(fieldsAt(container.container, 'securityContext'), 'capabilities'), 'add').flatMap((capability, index) =>

@@ -1,5 +1,5 @@
 import type { Fields } from '../objects';
-import type { BuiltinRuleId, KubeObject, Severity } from '../types';
+import type { BuiltinRuleId, GroupKind, KubeObject, Severity } from '../types';
 
 /** What a built-in rule found wrong with an object: where, and what (the object is named by the caller). */
 export interface Finding {
@@ -23,6 +23,8 @@ export interface BuiltinRuleDefinition<P = unknown> {
   description: string;
   /** Validates the parameters and fills in their defaults. */
   params(raw: Fields, fail: ParamFail): P;
+  /** The kinds it looks at (`'*'` for any), so that only objects of those need watching in a live cluster. */
+  kinds(params: P): readonly GroupKind[];
   check?(object: KubeObject, params: P): Finding[];
   checkInput?(objects: readonly KubeObject[], params: P): InputFinding[];
 }

@@ -1,5 +1,5 @@
 import { fieldsAt } from '../objects';
-import { describeContainer, podSpecOf } from '../pod-spec';
+import { describeContainer, podSpecKinds, podSpecOf } from '../pod-spec';
 import type { KubeObject } from '../types';
 import { type BuiltinRuleDefinition, type Finding, noParams } from './builtin-rule';
 
@@ -15,6 +15,7 @@ export const allowPrivilegeEscalationRule: BuiltinRuleDefinition = {
   severity: 'high',
   description: 'every container sets securityContext.allowPrivilegeEscalation: false',
   params: noParams,
+  kinds: () => podSpecKinds,
   check: (object) => containerSecurity(object, 'allowPrivilegeEscalation', (value) => value === false, 'must set allowPrivilegeEscalation to false'),
 };
 
@@ -23,6 +24,7 @@ export const privilegedContainerRule: BuiltinRuleDefinition = {
   severity: 'critical',
   description: 'no container runs privileged',
   params: noParams,
+  kinds: () => podSpecKinds,
   check: (object) => containerSecurity(object, 'privileged', (value) => value !== true, 'must not run privileged'),
 };
 
@@ -31,5 +33,6 @@ export const readOnlyRootFilesystemRule: BuiltinRuleDefinition = {
   severity: 'medium',
   description: 'every container sets securityContext.readOnlyRootFilesystem: true',
   params: noParams,
+  kinds: () => podSpecKinds,
   check: (object) => containerSecurity(object, 'readOnlyRootFilesystem', (value) => value === true, 'must set readOnlyRootFilesystem to true'),
 };

@@ -1,4 +1,4 @@
-import { podSpecOf } from '../pod-spec';
+import { podSpecKinds, podSpecOf } from '../pod-spec';
 import type { BuiltinRuleId, KubeObject } from '../types';
 import { type BuiltinRuleDefinition, type Finding, noParams } from './builtin-rule';
 
@@ -9,6 +9,7 @@ function hostNamespaceRule(id: BuiltinRuleId, field: string, what: string): Buil
     severity: 'high',
     description: `pods do not share the node's ${what} (${field})`,
     params: noParams,
+    kinds: () => podSpecKinds,
     check(object: KubeObject): Finding[] {
       const pod = podSpecOf(object);
       return pod?.spec[field] === true ? [{ fieldPath: `${pod.path}.${field}`, message: `the pod shares the node's ${what}` }] : [];

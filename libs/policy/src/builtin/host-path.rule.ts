@@ -1,5 +1,5 @@
 import { arrayAt, fieldsAt, isFields } from '../objects';
-import { podSpecOf } from '../pod-spec';
+import { podSpecKinds, podSpecOf } from '../pod-spec';
 import { type BuiltinRuleDefinition, noParams } from './builtin-rule';
 
 export const hostPathRule: BuiltinRuleDefinition = {
@@ -7,6 +7,7 @@ export const hostPathRule: BuiltinRuleDefinition = {
   severity: 'high',
   description: 'no volume mounts a path of the node (hostPath)',
   params: noParams,
+  kinds: () => podSpecKinds,
   check(object) {
     const pod = podSpecOf(object);
     if (!pod) return [];

@@ -1,4 +1,4 @@
-import { describeContainer, podSpecOf } from '../pod-spec';
+import { describeContainer, podSpecKinds, podSpecOf } from '../pod-spec';
 import { type BuiltinRuleDefinition, booleanParam, onlyParams } from './builtin-rule';
 
 /** The tag and digest of an image reference (`registry:5000/app:1.2@sha256:…`); a registry port is not a tag. */
@@ -19,6 +19,7 @@ export const imageTagRule: BuiltinRuleDefinition<{ requireDigest: boolean }> = {
     onlyParams(raw, ['requireDigest'], fail);
     return { requireDigest: booleanParam(raw, 'requireDigest', fail) ?? false };
   },
+  kinds: () => podSpecKinds,
   check(object, { requireDigest }) {
     return (podSpecOf(object)?.containers ?? []).flatMap((container) => {
       const image = container.container.image;

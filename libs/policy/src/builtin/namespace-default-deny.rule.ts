@@ -20,6 +20,11 @@ export const namespaceDefaultDenyRule: BuiltinRuleDefinition = {
   severity: 'medium',
   description: 'every namespace (a Namespace object, or one that objects are in) has a NetworkPolicy denying all ingress by default',
   params: noParams,
+  // Live, every namespace is a Namespace object: those and the NetworkPolicies are all it needs.
+  kinds: () => [
+    { group: '', kind: 'Namespace' },
+    { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  ],
   checkInput(objects) {
     const namespaces = new Map<string, KubeObject>();
     const denied = new Set<string>();

@@ -12,6 +12,8 @@ export const requiredLabelsRule: BuiltinRuleDefinition<{ labels: string[]; kinds
     const kinds = stringListParam(raw, 'kinds', fail);
     return { labels: labels ?? [], kinds: kinds && new Set(kinds) };
   },
+  // Kinds are named without their group, as in manifests.
+  kinds: ({ kinds }) => (kinds ? [...kinds].map((kind) => ({ group: '*', kind })) : [{ group: '*', kind: '*' }]),
   check(object, { labels, kinds }) {
     if (kinds && !kinds.has(String(object.kind))) return [];
     const present = labelsOf(object);

@@ -1,5 +1,5 @@
 import { fieldsAt } from '../objects';
-import { describeContainer, podSpecOf } from '../pod-spec';
+import { describeContainer, podSpecKinds, podSpecOf } from '../pod-spec';
 import { type ResourceName, resourceNames } from '../types';
 import { type BuiltinRuleDefinition, onlyParams, stringListParam } from './builtin-rule';
 
@@ -17,6 +17,7 @@ export const resourcesMissingRule: BuiltinRuleDefinition<{ requests: string[]; l
       limits: stringListParam(raw, 'limits', fail, resourceNames) ?? defaultRequiredResources.limits,
     };
   },
+  kinds: () => podSpecKinds,
   check(object, required) {
     // Ephemeral containers cannot declare resources.
     const containers = (podSpecOf(object)?.containers ?? []).filter((container) => container.list !== 'ephemeralContainers');

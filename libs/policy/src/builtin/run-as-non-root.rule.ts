@@ -1,5 +1,5 @@
 import { fieldsAt } from '../objects';
-import { describeContainer, podSpecOf } from '../pod-spec';
+import { describeContainer, podSpecKinds, podSpecOf } from '../pod-spec';
 import { type BuiltinRuleDefinition, noParams } from './builtin-rule';
 
 export const runAsNonRootRule: BuiltinRuleDefinition = {
@@ -7,6 +7,7 @@ export const runAsNonRootRule: BuiltinRuleDefinition = {
   severity: 'high',
   description: 'every container runs with runAsNonRoot: true (its own securityContext overrides the pod)',
   params: noParams,
+  kinds: () => podSpecKinds,
   check(object) {
     const pod = podSpecOf(object);
     if (!pod) return [];

@@ -14,6 +14,7 @@ export const serviceTypesRule: BuiltinRuleDefinition<{ allowed: string[] }> = {
     onlyParams(raw, ['allowed'], fail);
     return { allowed: stringListParam(raw, 'allowed', fail, serviceTypes) ?? defaultAllowedServiceTypes };
   },
+  kinds: () => [{ group: '', kind: 'Service' }],
   check(object, { allowed }) {
     if (object.kind !== 'Service' || groupOf(object) !== '') return [];
     const declared = fieldsAt(object, 'spec')?.type;

@@ -2,7 +2,7 @@ import type { CelInput } from '@bufbuild/cel';
 import { LabelSelectorError, type LabelSelector as ParsedSelector, labelSelectorFromObject, matchesLabelSelector } from '@capstan/manifest';
 import { groupOf, isNamespaceObject, labelsOf } from '../objects';
 import { type ExpressionPosition, PolicyError, positionIn } from '../policy-error';
-import type { CelRule, EvaluationErrorCode, KubeObject, LabelSelector } from '../types';
+import type { CelRule, EvaluationErrorCode, GroupKind, KubeObject, LabelSelector } from '../types';
 import { CostLimitExceededError } from './cel-cost';
 import { type CheckType, dynType, formatType, variablesType } from './cel-check';
 import { type CelBindings, CelCompileError, type CelProgram, compileCel } from './cel-program';
@@ -32,6 +32,15 @@ export interface CompiledCelRule {
 const appliedOperations = ['CREATE', 'UPDATE', '*'];
 const operations = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', '*'];
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The kinds a CEL rule's resource rules match (`'*'` for any); every kind without resource rules. */
+export function celRuleKinds(rule: CelRule): GroupKind[] {
+  const resourceRules = rule.matchConstraints?.resourceRules;
+  if (resourceRules === undefined) return [{ group: '*', kind: '*' }];
+  return resourceRules
+    .filter((resourceRule) => resourceRule.operations === undefined || resourceRule.operations.some((operation) => appliedOperations.includes(operation)))
+    .flatMap((resourceRule) => resourceRule.apiGroups.flatMap((group) => resourceRule.kinds.map((kind) => ({ group, kind }))));
+}
 
 interface NamedProgram {
   name: string;

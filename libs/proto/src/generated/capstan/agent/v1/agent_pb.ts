@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file capstan/agent/v1/agent.proto.
  */
 export const file_capstan_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChxjYXBzdGFuL2FnZW50L3YxL2FnZW50LnByb3RvEhBjYXBzdGFuLmFnZW50LnYxIl0KD1JlZ2lzdGVyUmVxdWVzdBIXCg9ib290c3RyYXBfdG9rZW4YASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkiNwoQUmVnaXN0ZXJSZXNwb25zZRIPCgdjbHVzdGVyGAEgASgJEhIKCmNyZWRlbnRpYWwYAiABKAkiyAMKDEFnZW50TWVzc2FnZRIQCghzZXF1ZW5jZRgBIAEoBBITCgtpbmNhcm5hdGlvbhgPIAEoBBIoCgVoZWxsbxgCIAEoCzIXLmNhcHN0YW4uYWdlbnQudjEuSGVsbG9IABIwCgZzdGF0dXMYAyABKAsyHi5jYXBzdGFuLmFnZW50LnYxLlN0YXR1c1JlcG9ydEgAEi4KBWRyaWZ0GAQgASgLMh0uY2Fwc3Rhbi5hZ2VudC52MS5EcmlmdFJlcG9ydEgAEjMKC2hlYWxfcmVzdWx0GAUgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5IZWFsUmVzdWx0SAASJAoDYWNrGAYgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABIwCgloZWFydGJlYXQYByABKAsyGy5jYXBzdGFuLmFnZW50LnYxLkhlYXJ0YmVhdEgAEjUKCWNoZWNrc3VtcxgIIAEoCzIgLmNhcHN0YW4uYWdlbnQudjEuQ2hlY2tzdW1SZXBvcnRIABI5Cg5kcmlmdF9yZXNvbHZlZBgJIAEoCzIfLmNhcHN0YW4uYWdlbnQudjEuRHJpZnRSZXNvbHZlZEgAQgYKBGJvZHki9QEKCkh1Yk1lc3NhZ2USEAoIc2VxdWVuY2UYASABKAQSEwoLaW5jYXJuYXRpb24YDyABKAQSNwoNZGVzaXJlZF9zdGF0ZRgCIAEoCzIeLmNhcHN0YW4uYWdlbnQudjEuRGVzaXJlZFN0YXRlSAASMQoEaGVhbBgDIAEoCzIhLmNhcHN0YW4uYWdlbnQudjEuSGVhbEluc3RydWN0aW9uSAASJAoDYWNrGAQgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABImCgRwaW5nGAUgASgLMhYuY2Fwc3Rhbi5hZ2VudC52MS5QaW5nSABCBgoEYm9keSIXCgNBY2sSEAoIc2VxdWVuY2UYASABKAQingEKBUhlbGxvEg8KB2NsdXN0ZXIYASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkSFAoMaGVsZF9kaWdlc3RzGAQgAygJEhsKE2xhc3RfYWNrZWRfc2VxdWVuY2UYBSABKAQSHgoWbGFzdF9hY2tlZF9pbmNhcm5hdGlvbhgGIAEoBCILCglIZWFydGJlYXQiBgoEUGluZyJgCgpJZ25vcmVSdWxlEhQKDGpzb25fcG9pbnRlchgBIAEoCRINCgVncm91cBgCIAEoCRIMCgRraW5kGAMgASgJEhEKCW5hbWVzcGFjZRgEIAEoCRIMCgRuYW1lGAUgASgJIvsBChdBcHBsaWNhdGlvbkRlc2lyZWRTdGF0ZRITCgthcHBsaWNhdGlvbhgBIAEoCRIQCghyZXZpc2lvbhgCIAEoCRISCgpjb21taXRfc2hhGAMgASgJEhUKDWJ1bmRsZV9kaWdlc3QYBCABKAkSGAoQYnVuZGxlX3NpZ25hdHVyZRgFIAEoDBINCgVwcnVuZRgGIAEoCBIxCgtoZWFsX3BvbGljeRgHIAEoDjIcLmNhcHN0YW4uYWdlbnQudjEuSGVhbFBvbGljeRIyCgxpZ25vcmVfcnVsZXMYCCADKAsyHC5jYXBzdGFuLmFnZW50LnYxLklnbm9yZVJ1bGUiTwoMRGVzaXJlZFN0YXRlEj8KDGFwcGxpY2F0aW9ucxgBIAMoCzIpLmNhcHN0YW4uYWdlbnQudjEuQXBwbGljYXRpb25EZXNpcmVkU3RhdGUiWgoJT2JqZWN0UmVmEg0KBWdyb3VwGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEa2luZBgDIAEoCRIRCgluYW1lc3BhY2UYBCABKAkSDAoEbmFtZRgFIAEoCSKDAgoPSGVhbEluc3RydWN0aW9uEhYKDmluc3RydWN0aW9uX2lkGAEgASgJEhMKC2FwcGxpY2F0aW9uGAIgASgJEjMKB3JlYXBwbHkYAyABKAsyIC5jYXBzdGFuLmFnZW50LnYxLlJlYXBwbHlPYmplY3RzSAASLgoGcmVzeW5jGAQgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5GdWxsUmVzeW5jSAASKAoFcGF1c2UYBSABKAsyFy5jYXBzdGFuLmFnZW50LnYxLlBhdXNlSAASKgoGcmVzdW1lGAYgASgLMhguY2Fwc3Rhbi5hZ2VudC52MS5SZXN1bWVIAEIICgZhY3Rpb24iPgoOUmVhcHBseU9iamVjdHMSLAoHb2JqZWN0cxgBIAMoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmIgwKCkZ1bGxSZXN5bmMiBwoFUGF1c2UiCAoGUmVzdW1lIkkKBkhlYWx0aBIuCgZzdGF0dXMYASABKA4yHi5jYXBzdGFuLmFnZW50LnYxLkhlYWx0aFN0YXR1cxIPCgdtZXNzYWdlGAIgASgJIn4KDkNoYW5nZVNldEVudHJ5EisKBm9iamVjdBgBIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEi4KBmFjdGlvbhgCIAEoDjIeLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlQWN0aW9uEg8KB21lc3NhZ2UYAyABKAkiPgoJQ2hhbmdlU2V0EjEKB2VudHJpZXMYASADKAsyIC5jYXBzdGFuLmFnZW50LnYxLkNoYW5nZVNldEVudHJ5IpIBCg5SZXNvdXJjZVN0YXR1cxIrCgZvYmplY3QYASABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIpCgRzeW5jGAIgASgOMhsuY2Fwc3Rhbi5hZ2VudC52MS5TeW5jU3RhdGUSKAoGaGVhbHRoGAMgASgLMhguY2Fwc3Rhbi5hZ2VudC52MS5IZWFsdGgizQIKDFN0YXR1c1JlcG9ydBITCgthcHBsaWNhdGlvbhgBIAEoCRIQCghyZXZpc2lvbhgCIAEoCRIVCg1idW5kbGVfZGlnZXN0GAMgASgJEikKBHN5bmMYBCABKA4yGy5jYXBzdGFuLmFnZW50LnYxLlN5bmNTdGF0ZRIoCgZoZWFsdGgYBSABKAsyGC5jYXBzdGFuLmFnZW50LnYxLkhlYWx0aBIzCglyZXNvdXJjZXMYBiADKAsyIC5jYXBzdGFuLmFnZW50LnYxLlJlc291cmNlU3RhdHVzEjQKD2xhc3RfY2hhbmdlX3NldBgHIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlU2V0EhsKE29ic2VydmVkX2F0X3VuaXhfbXMYCCABKAMSDQoFZXJyb3IYCSABKAkSEwoLd2F0Y2hfZXJyb3IYCiABKAkiVwoKRmllbGREcmlmdBIMCgRwYXRoGAEgASgJEhQKDGRlc2lyZWRfanNvbhgCIAEoCRIRCglsaXZlX2pzb24YAyABKAkSEgoKY2hhbmdlZF9ieRgEIAEoCSLnAQoLRHJpZnRSZXBvcnQSEwoLYXBwbGljYXRpb24YASABKAkSKwoGb2JqZWN0GAIgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5PYmplY3RSZWYSLAoGZmllbGRzGAMgAygLMhwuY2Fwc3Rhbi5hZ2VudC52MS5GaWVsZERyaWZ0EhYKDm9iamVjdF9kZWxldGVkGAQgASgIEhsKE29ic2VydmVkX2F0X3VuaXhfbXMYBSABKAMSIQoZaGVhbGVkX2xvY2FsbHlfYXRfdW5peF9tcxgGIAEoAxIQCghyZXZpc2lvbhgHIAEoCSKVAQoNRHJpZnRSZXNvbHZlZBITCgthcHBsaWNhdGlvbhgBIAEoCRIrCgZvYmplY3QYAiABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIQCghyZXZpc2lvbhgDIAEoCRIbChNyZXNvbHZlZF9hdF91bml4X21zGAQgASgDEhMKC3Jlc3RvcmVkX2J5GAUgASgJInkKCkhlYWxSZXN1bHQSFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSEwoLYXBwbGljYXRpb24YAiABKAkSLwoKY2hhbmdlX3NldBgDIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlU2V0Eg0KBWVycm9yGAQgASgJIj8KE0FwcGxpY2F0aW9uQ2hlY2tzdW0SEwoLYXBwbGljYXRpb24YASABKAkSEwoLbGl2ZV9kaWdlc3QYAiABKAkiTQoOQ2hlY2tzdW1SZXBvcnQSOwoMYXBwbGljYXRpb25zGAEgAygLMiUuY2Fwc3Rhbi5hZ2VudC52MS5BcHBsaWNhdGlvbkNoZWNrc3VtIiQKEkZldGNoQnVuZGxlUmVxdWVzdBIOCgZkaWdlc3QYASABKAkiKQoLQnVuZGxlQ2h1bmsSDAoEZGF0YRgBIAEoDBIMCgRsYXN0GAIgASgIKm8KCkhlYWxQb2xpY3kSGwoXSEVBTF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIUChBIRUFMX1BPTElDWV9BVVRPEAESFwoTSEVBTF9QT0xJQ1lfQVBQUk9WRRACEhUKEUhFQUxfUE9MSUNZX0FMRVJUEAMqcQoJU3luY1N0YXRlEhoKFlNZTkNfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFTWU5DX1NUQVRFX1NZTkNFRBABEhoKFlNZTkNfU1RBVEVfT1VUX09GX1NZTkMQAhIVChFTWU5DX1NUQVRFX0ZBSUxFRBADKtYBCgxIZWFsdGhTdGF0dXMSHQoZSEVBTFRIX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUhFQUxUSF9TVEFUVVNfSEVBTFRIWRABEhsKF0hFQUxUSF9TVEFUVVNfU1VTUEVOREVEEAISHQoZSEVBTFRIX1NUQVRVU19QUk9HUkVTU0lORxADEhkKFUhFQUxUSF9TVEFUVVNfTUlTU0lORxAEEhoKFkhFQUxUSF9TVEFUVVNfREVHUkFERUQQBRIZChVIRUFMVEhfU1RBVFVTX1VOS05PV04QBirTAQoMQ2hhbmdlQWN0aW9uEh0KGUNIQU5HRV9BQ1RJT05fVU5TUEVDSUZJRUQQABIZChVDSEFOR0VfQUNUSU9OX0NSRUFURUQQARIcChhDSEFOR0VfQUNUSU9OX0NPTkZJR1VSRUQQAhIbChdDSEFOR0VfQUNUSU9OX1VOQ0hBTkdFRBADEhkKFUNIQU5HRV9BQ1RJT05fREVMRVRFRBAEEhkKFUNIQU5HRV9BQ1RJT05fU0tJUFBFRBAFEhgKFENIQU5HRV9BQ1RJT05fRkFJTEVEEAYyhAIKDEFnZW50U2VydmljZRJRCghSZWdpc3RlchIhLmNhcHN0YW4uYWdlbnQudjEuUmVnaXN0ZXJSZXF1ZXN0GiIuY2Fwc3Rhbi5hZ2VudC52MS5SZWdpc3RlclJlc3BvbnNlEksKB0Nvbm5lY3QSHi5jYXBzdGFuLmFnZW50LnYxLkFnZW50TWVzc2FnZRocLmNhcHN0YW4uYWdlbnQudjEuSHViTWVzc2FnZSgBMAESVAoLRmV0Y2hCdW5kbGUSJC5jYXBzdGFuLmFnZW50LnYxLkZldGNoQnVuZGxlUmVxdWVzdBodLmNhcHN0YW4uYWdlbnQudjEuQnVuZGxlQ2h1bmswAWIGcHJvdG8z");
+  fileDesc("ChxjYXBzdGFuL2FnZW50L3YxL2FnZW50LnByb3RvEhBjYXBzdGFuLmFnZW50LnYxIl0KD1JlZ2lzdGVyUmVxdWVzdBIXCg9ib290c3RyYXBfdG9rZW4YASABKAkSFQoNYWdlbnRfdmVyc2lvbhgCIAEoCRIaChJrdWJlcm5ldGVzX3ZlcnNpb24YAyABKAkiNwoQUmVnaXN0ZXJSZXNwb25zZRIPCgdjbHVzdGVyGAEgASgJEhIKCmNyZWRlbnRpYWwYAiABKAkiggQKDEFnZW50TWVzc2FnZRIQCghzZXF1ZW5jZRgBIAEoBBITCgtpbmNhcm5hdGlvbhgPIAEoBBIoCgVoZWxsbxgCIAEoCzIXLmNhcHN0YW4uYWdlbnQudjEuSGVsbG9IABIwCgZzdGF0dXMYAyABKAsyHi5jYXBzdGFuLmFnZW50LnYxLlN0YXR1c1JlcG9ydEgAEi4KBWRyaWZ0GAQgASgLMh0uY2Fwc3Rhbi5hZ2VudC52MS5EcmlmdFJlcG9ydEgAEjMKC2hlYWxfcmVzdWx0GAUgASgLMhwuY2Fwc3Rhbi5hZ2VudC52MS5IZWFsUmVzdWx0SAASJAoDYWNrGAYgASgLMhUuY2Fwc3Rhbi5hZ2VudC52MS5BY2tIABIwCgloZWFydGJlYXQYByABKAsyGy5jYXBzdGFuLmFnZW50LnYxLkhlYXJ0YmVhdEgAEjUKCWNoZWNrc3VtcxgIIAEoCzIgLmNhcHN0YW4uYWdlbnQudjEuQ2hlY2tzdW1SZXBvcnRIABI5Cg5kcmlmdF9yZXNvbHZlZBgJIAEoCzIfLmNhcHN0YW4uYWdlbnQudjEuRHJpZnRSZXNvbHZlZEgAEjgKCmNvbXBsaWFuY2UYCiABKAsyIi5jYXBzdGFuLmFnZW50LnYxLkNvbXBsaWFuY2VSZXBvcnRIAEIGCgRib2R5IqYCCgpIdWJNZXNzYWdlEhAKCHNlcXVlbmNlGAEgASgEEhMKC2luY2FybmF0aW9uGA8gASgEEjcKDWRlc2lyZWRfc3RhdGUYAiABKAsyHi5jYXBzdGFuLmFnZW50LnYxLkRlc2lyZWRTdGF0ZUgAEjEKBGhlYWwYAyABKAsyIS5jYXBzdGFuLmFnZW50LnYxLkhlYWxJbnN0cnVjdGlvbkgAEiQKA2FjaxgEIAEoCzIVLmNhcHN0YW4uYWdlbnQudjEuQWNrSAASJgoEcGluZxgFIAEoCzIWLmNhcHN0YW4uYWdlbnQudjEuUGluZ0gAEi8KCHBvbGljaWVzGAYgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5Qb2xpY3lTZXRIAEIGCgRib2R5IhcKA0FjaxIQCghzZXF1ZW5jZRgBIAEoBCK5AQoFSGVsbG8SDwoHY2x1c3RlchgBIAEoCRIVCg1hZ2VudF92ZXJzaW9uGAIgASgJEhoKEmt1YmVybmV0ZXNfdmVyc2lvbhgDIAEoCRIUCgxoZWxkX2RpZ2VzdHMYBCADKAkSGwoTbGFzdF9hY2tlZF9zZXF1ZW5jZRgFIAEoBBIeChZsYXN0X2Fja2VkX2luY2FybmF0aW9uGAYgASgEEhkKEXBvbGljeV9zZXRfZGlnZXN0GAcgASgJIgsKCUhlYXJ0YmVhdCIGCgRQaW5nImAKCklnbm9yZVJ1bGUSFAoManNvbl9wb2ludGVyGAEgASgJEg0KBWdyb3VwGAIgASgJEgwKBGtpbmQYAyABKAkSEQoJbmFtZXNwYWNlGAQgASgJEgwKBG5hbWUYBSABKAki+wEKF0FwcGxpY2F0aW9uRGVzaXJlZFN0YXRlEhMKC2FwcGxpY2F0aW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhIKCmNvbW1pdF9zaGEYAyABKAkSFQoNYnVuZGxlX2RpZ2VzdBgEIAEoCRIYChBidW5kbGVfc2lnbmF0dXJlGAUgASgMEg0KBXBydW5lGAYgASgIEjEKC2hlYWxfcG9saWN5GAcgASgOMhwuY2Fwc3Rhbi5hZ2VudC52MS5IZWFsUG9saWN5EjIKDGlnbm9yZV9ydWxlcxgIIAMoCzIcLmNhcHN0YW4uYWdlbnQudjEuSWdub3JlUnVsZSJPCgxEZXNpcmVkU3RhdGUSPwoMYXBwbGljYXRpb25zGAEgAygLMikuY2Fwc3Rhbi5hZ2VudC52MS5BcHBsaWNhdGlvbkRlc2lyZWRTdGF0ZSJVCg1Qb2xpY3lJbkZvcmNlEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoDRIMCgRtb2RlGAMgASgJEhcKD2RlZmluaXRpb25fanNvbhgEIAEoCSLkAQoJUG9saWN5U2V0Eg4KBmRpZ2VzdBgBIAEoCRIxCghwb2xpY2llcxgCIAMoCzIfLmNhcHN0YW4uYWdlbnQudjEuUG9saWN5SW5Gb3JjZRJGCg5jbHVzdGVyX2xhYmVscxgDIAMoCzIuLmNhcHN0YW4uYWdlbnQudjEuUG9saWN5U2V0LkNsdXN0ZXJMYWJlbHNFbnRyeRIWCg5jbHVzdGVyX2dyb3VwcxgEIAMoCRo0ChJDbHVzdGVyTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJaCglPYmplY3RSZWYSDQoFZ3JvdXAYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRraW5kGAMgASgJEhEKCW5hbWVzcGFjZRgEIAEoCRIMCgRuYW1lGAUgASgJIoMCCg9IZWFsSW5zdHJ1Y3Rpb24SFgoOaW5zdHJ1Y3Rpb25faWQYASABKAkSEwoLYXBwbGljYXRpb24YAiABKAkSMwoHcmVhcHBseRgDIAEoCzIgLmNhcHN0YW4uYWdlbnQudjEuUmVhcHBseU9iamVjdHNIABIuCgZyZXN5bmMYBCABKAsyHC5jYXBzdGFuLmFnZW50LnYxLkZ1bGxSZXN5bmNIABIoCgVwYXVzZRgFIAEoCzIXLmNhcHN0YW4uYWdlbnQudjEuUGF1c2VIABIqCgZyZXN1bWUYBiABKAsyGC5jYXBzdGFuLmFnZW50LnYxLlJlc3VtZUgAQggKBmFjdGlvbiI+Cg5SZWFwcGx5T2JqZWN0cxIsCgdvYmplY3RzGAEgAygLMhsuY2Fwc3Rhbi5hZ2VudC52MS5PYmplY3RSZWYiDAoKRnVsbFJlc3luYyIHCgVQYXVzZSIICgZSZXN1bWUiSQoGSGVhbHRoEi4KBnN0YXR1cxgBIAEoDjIeLmNhcHN0YW4uYWdlbnQudjEuSGVhbHRoU3RhdHVzEg8KB21lc3NhZ2UYAiABKAkifgoOQ2hhbmdlU2V0RW50cnkSKwoGb2JqZWN0GAEgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5PYmplY3RSZWYSLgoGYWN0aW9uGAIgASgOMh4uY2Fwc3Rhbi5hZ2VudC52MS5DaGFuZ2VBY3Rpb24SDwoHbWVzc2FnZRgDIAEoCSI+CglDaGFuZ2VTZXQSMQoHZW50cmllcxgBIAMoCzIgLmNhcHN0YW4uYWdlbnQudjEuQ2hhbmdlU2V0RW50cnkikgEKDlJlc291cmNlU3RhdHVzEisKBm9iamVjdBgBIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEikKBHN5bmMYAiABKA4yGy5jYXBzdGFuLmFnZW50LnYxLlN5bmNTdGF0ZRIoCgZoZWFsdGgYAyABKAsyGC5jYXBzdGFuLmFnZW50LnYxLkhlYWx0aCLNAgoMU3RhdHVzUmVwb3J0EhMKC2FwcGxpY2F0aW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhUKDWJ1bmRsZV9kaWdlc3QYAyABKAkSKQoEc3luYxgEIAEoDjIbLmNhcHN0YW4uYWdlbnQudjEuU3luY1N0YXRlEigKBmhlYWx0aBgFIAEoCzIYLmNhcHN0YW4uYWdlbnQudjEuSGVhbHRoEjMKCXJlc291cmNlcxgGIAMoCzIgLmNhcHN0YW4uYWdlbnQudjEuUmVzb3VyY2VTdGF0dXMSNAoPbGFzdF9jaGFuZ2Vfc2V0GAcgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5DaGFuZ2VTZXQSGwoTb2JzZXJ2ZWRfYXRfdW5peF9tcxgIIAEoAxINCgVlcnJvchgJIAEoCRITCgt3YXRjaF9lcnJvchgKIAEoCSJXCgpGaWVsZERyaWZ0EgwKBHBhdGgYASABKAkSFAoMZGVzaXJlZF9qc29uGAIgASgJEhEKCWxpdmVfanNvbhgDIAEoCRISCgpjaGFuZ2VkX2J5GAQgASgJIucBCgtEcmlmdFJlcG9ydBITCgthcHBsaWNhdGlvbhgBIAEoCRIrCgZvYmplY3QYAiABKAsyGy5jYXBzdGFuLmFnZW50LnYxLk9iamVjdFJlZhIsCgZmaWVsZHMYAyADKAsyHC5jYXBzdGFuLmFnZW50LnYxLkZpZWxkRHJpZnQSFgoOb2JqZWN0X2RlbGV0ZWQYBCABKAgSGwoTb2JzZXJ2ZWRfYXRfdW5peF9tcxgFIAEoAxIhChloZWFsZWRfbG9jYWxseV9hdF91bml4X21zGAYgASgDEhAKCHJldmlzaW9uGAcgASgJIpUBCg1EcmlmdFJlc29sdmVkEhMKC2FwcGxpY2F0aW9uGAEgASgJEisKBm9iamVjdBgCIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEhAKCHJldmlzaW9uGAMgASgJEhsKE3Jlc29sdmVkX2F0X3VuaXhfbXMYBCABKAMSEwoLcmVzdG9yZWRfYnkYBSABKAkieQoKSGVhbFJlc3VsdBIWCg5pbnN0cnVjdGlvbl9pZBgBIAEoCRITCgthcHBsaWNhdGlvbhgCIAEoCRIvCgpjaGFuZ2Vfc2V0GAMgASgLMhsuY2Fwc3Rhbi5hZ2VudC52MS5DaGFuZ2VTZXQSDQoFZXJyb3IYBCABKAkiPwoTQXBwbGljYXRpb25DaGVja3N1bRITCgthcHBsaWNhdGlvbhgBIAEoCRITCgtsaXZlX2RpZ2VzdBgCIAEoCSJNCg5DaGVja3N1bVJlcG9ydBI7CgxhcHBsaWNhdGlvbnMYASADKAsyJS5jYXBzdGFuLmFnZW50LnYxLkFwcGxpY2F0aW9uQ2hlY2tzdW0iKgoJUG9saWN5UmVmEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoDSJCCg1Qb2xpY3lGaW5kaW5nEgwKBHJ1bGUYASABKAkSEgoKZmllbGRfcGF0aBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJIq4BCg9Db21wbGlhbmNlRW50cnkSDgoGcG9saWN5GAEgASgJEhYKDnBvbGljeV92ZXJzaW9uGAIgASgNEisKBm9iamVjdBgDIAEoCzIbLmNhcHN0YW4uYWdlbnQudjEuT2JqZWN0UmVmEhEKCWNvbXBsaWFudBgEIAEoCBIzCgp2aW9sYXRpb25zGAUgAygLMh8uY2Fwc3Rhbi5hZ2VudC52MS5Qb2xpY3lGaW5kaW5nIpIBChBDb21wbGlhbmNlUmVwb3J0Ei0KCGNvbXBsZXRlGAEgAygLMhsuY2Fwc3Rhbi5hZ2VudC52MS5Qb2xpY3lSZWYSMgoHZW50cmllcxgCIAMoCzIhLmNhcHN0YW4uYWdlbnQudjEuQ29tcGxpYW5jZUVudHJ5EhsKE29ic2VydmVkX2F0X3VuaXhfbXMYAyABKAMiJAoSRmV0Y2hCdW5kbGVSZXF1ZXN0Eg4KBmRpZ2VzdBgBIAEoCSIpCgtCdW5kbGVDaHVuaxIMCgRkYXRhGAEgASgMEgwKBGxhc3QYAiABKAgqbwoKSGVhbFBvbGljeRIbChdIRUFMX1BPTElDWV9VTlNQRUNJRklFRBAAEhQKEEhFQUxfUE9MSUNZX0FVVE8QARIXChNIRUFMX1BPTElDWV9BUFBST1ZFEAISFQoRSEVBTF9QT0xJQ1lfQUxFUlQQAypxCglTeW5jU3RhdGUSGgoWU1lOQ19TVEFURV9VTlNQRUNJRklFRBAAEhUKEVNZTkNfU1RBVEVfU1lOQ0VEEAESGgoWU1lOQ19TVEFURV9PVVRfT0ZfU1lOQxACEhUKEVNZTkNfU1RBVEVfRkFJTEVEEAMq1gEKDEhlYWx0aFN0YXR1cxIdChlIRUFMVEhfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVSEVBTFRIX1NUQVRVU19IRUFMVEhZEAESGwoXSEVBTFRIX1NUQVRVU19TVVNQRU5ERUQQAhIdChlIRUFMVEhfU1RBVFVTX1BST0dSRVNTSU5HEAMSGQoVSEVBTFRIX1NUQVRVU19NSVNTSU5HEAQSGgoWSEVBTFRIX1NUQVRVU19ERUdSQURFRBAFEhkKFUhFQUxUSF9TVEFUVVNfVU5LTk9XThAGKtMBCgxDaGFuZ2VBY3Rpb24SHQoZQ0hBTkdFX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUNIQU5HRV9BQ1RJT05fQ1JFQVRFRBABEhwKGENIQU5HRV9BQ1RJT05fQ09ORklHVVJFRBACEhsKF0NIQU5HRV9BQ1RJT05fVU5DSEFOR0VEEAMSGQoVQ0hBTkdFX0FDVElPTl9ERUxFVEVEEAQSGQoVQ0hBTkdFX0FDVElPTl9TS0lQUEVEEAUSGAoUQ0hBTkdFX0FDVElPTl9GQUlMRUQQBjKEAgoMQWdlbnRTZXJ2aWNlElEKCFJlZ2lzdGVyEiEuY2Fwc3Rhbi5hZ2VudC52MS5SZWdpc3RlclJlcXVlc3QaIi5jYXBzdGFuLmFnZW50LnYxLlJlZ2lzdGVyUmVzcG9uc2USSwoHQ29ubmVjdBIeLmNhcHN0YW4uYWdlbnQudjEuQWdlbnRNZXNzYWdlGhwuY2Fwc3Rhbi5hZ2VudC52MS5IdWJNZXNzYWdlKAEwARJUCgtGZXRjaEJ1bmRsZRIkLmNhcHN0YW4uYWdlbnQudjEuRmV0Y2hCdW5kbGVSZXF1ZXN0Gh0uY2Fwc3Rhbi5hZ2VudC52MS5CdW5kbGVDaHVuazABYgZwcm90bzM");
 
 /**
  * @generated from message capstan.agent.v1.RegisterRequest
@@ -138,6 +138,12 @@ export type AgentMessage = Message<"capstan.agent.v1.AgentMessage"> & {
      */
     value: DriftResolved;
     case: "driftResolved";
+  } | {
+    /**
+     * @generated from field: capstan.agent.v1.ComplianceReport compliance = 10;
+     */
+    value: ComplianceReport;
+    case: "compliance";
   } | { case: undefined; value?: undefined };
 };
 
@@ -193,6 +199,12 @@ export type HubMessage = Message<"capstan.agent.v1.HubMessage"> & {
      */
     value: Ping;
     case: "ping";
+  } | {
+    /**
+     * @generated from field: capstan.agent.v1.PolicySet policies = 6;
+     */
+    value: PolicySet;
+    case: "policies";
   } | { case: undefined; value?: undefined };
 };
 
@@ -261,6 +273,13 @@ export type Hello = Message<"capstan.agent.v1.Hello"> & {
    * @generated from field: uint64 last_acked_incarnation = 6;
    */
   lastAckedIncarnation: bigint;
+
+  /**
+   * The digest of the policy set the agent holds, so the hub need not send it again.
+   *
+   * @generated from field: string policy_set_digest = 7;
+   */
+  policySetDigest: string;
 };
 
 /**
@@ -411,6 +430,83 @@ export const DesiredStateSchema: GenMessage<DesiredState> = /*@__PURE__*/
   messageDesc(file_capstan_agent_v1_agent, 10);
 
 /**
+ * One policy in force for the cluster, at the version the hub holds.
+ *
+ * @generated from message capstan.agent.v1.PolicyInForce
+ */
+export type PolicyInForce = Message<"capstan.agent.v1.PolicyInForce"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+
+  /**
+   * audit, warn or enforce.
+   *
+   * @generated from field: string mode = 3;
+   */
+  mode: string;
+
+  /**
+   * The whole policy as JSON (name, description, mode, scope, exemptions, rules), as libs/policy compiles it.
+   *
+   * @generated from field: string definition_json = 4;
+   */
+  definitionJson: string;
+};
+
+/**
+ * Describes the message capstan.agent.v1.PolicyInForce.
+ * Use `create(PolicyInForceSchema)` to create a new message.
+ */
+export const PolicyInForceSchema: GenMessage<PolicyInForce> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 11);
+
+/**
+ * Every policy in force for the cluster (their scope takes it in); policies not listed are not.
+ * Sent on every Hello and whenever it changes.
+ *
+ * @generated from message capstan.agent.v1.PolicySet
+ */
+export type PolicySet = Message<"capstan.agent.v1.PolicySet"> & {
+  /**
+   * Digest of the policies listed (empty for none): an agent that holds this set already changes nothing.
+   *
+   * @generated from field: string digest = 1;
+   */
+  digest: string;
+
+  /**
+   * @generated from field: repeated capstan.agent.v1.PolicyInForce policies = 2;
+   */
+  policies: PolicyInForce[];
+
+  /**
+   * What the policies' cluster scope judged the cluster by: its labels and groups now.
+   *
+   * @generated from field: map<string, string> cluster_labels = 3;
+   */
+  clusterLabels: { [key: string]: string };
+
+  /**
+   * @generated from field: repeated string cluster_groups = 4;
+   */
+  clusterGroups: string[];
+};
+
+/**
+ * Describes the message capstan.agent.v1.PolicySet.
+ * Use `create(PolicySetSchema)` to create a new message.
+ */
+export const PolicySetSchema: GenMessage<PolicySet> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 12);
+
+/**
  * @generated from message capstan.agent.v1.ObjectRef
  */
 export type ObjectRef = Message<"capstan.agent.v1.ObjectRef"> & {
@@ -445,7 +541,7 @@ export type ObjectRef = Message<"capstan.agent.v1.ObjectRef"> & {
  * Use `create(ObjectRefSchema)` to create a new message.
  */
 export const ObjectRefSchema: GenMessage<ObjectRef> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 11);
+  messageDesc(file_capstan_agent_v1_agent, 13);
 
 /**
  * @generated from message capstan.agent.v1.HealInstruction
@@ -496,7 +592,7 @@ export type HealInstruction = Message<"capstan.agent.v1.HealInstruction"> & {
  * Use `create(HealInstructionSchema)` to create a new message.
  */
 export const HealInstructionSchema: GenMessage<HealInstruction> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 12);
+  messageDesc(file_capstan_agent_v1_agent, 14);
 
 /**
  * @generated from message capstan.agent.v1.ReapplyObjects
@@ -513,7 +609,7 @@ export type ReapplyObjects = Message<"capstan.agent.v1.ReapplyObjects"> & {
  * Use `create(ReapplyObjectsSchema)` to create a new message.
  */
 export const ReapplyObjectsSchema: GenMessage<ReapplyObjects> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 13);
+  messageDesc(file_capstan_agent_v1_agent, 15);
 
 /**
  * @generated from message capstan.agent.v1.FullResync
@@ -526,7 +622,7 @@ export type FullResync = Message<"capstan.agent.v1.FullResync"> & {
  * Use `create(FullResyncSchema)` to create a new message.
  */
 export const FullResyncSchema: GenMessage<FullResync> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 14);
+  messageDesc(file_capstan_agent_v1_agent, 16);
 
 /**
  * @generated from message capstan.agent.v1.Pause
@@ -539,7 +635,7 @@ export type Pause = Message<"capstan.agent.v1.Pause"> & {
  * Use `create(PauseSchema)` to create a new message.
  */
 export const PauseSchema: GenMessage<Pause> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 15);
+  messageDesc(file_capstan_agent_v1_agent, 17);
 
 /**
  * @generated from message capstan.agent.v1.Resume
@@ -552,7 +648,7 @@ export type Resume = Message<"capstan.agent.v1.Resume"> & {
  * Use `create(ResumeSchema)` to create a new message.
  */
 export const ResumeSchema: GenMessage<Resume> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 16);
+  messageDesc(file_capstan_agent_v1_agent, 18);
 
 /**
  * @generated from message capstan.agent.v1.Health
@@ -574,7 +670,7 @@ export type Health = Message<"capstan.agent.v1.Health"> & {
  * Use `create(HealthSchema)` to create a new message.
  */
 export const HealthSchema: GenMessage<Health> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 17);
+  messageDesc(file_capstan_agent_v1_agent, 19);
 
 /**
  * @generated from message capstan.agent.v1.ChangeSetEntry
@@ -603,7 +699,7 @@ export type ChangeSetEntry = Message<"capstan.agent.v1.ChangeSetEntry"> & {
  * Use `create(ChangeSetEntrySchema)` to create a new message.
  */
 export const ChangeSetEntrySchema: GenMessage<ChangeSetEntry> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 18);
+  messageDesc(file_capstan_agent_v1_agent, 20);
 
 /**
  * What one apply did, object by object.
@@ -622,7 +718,7 @@ export type ChangeSet = Message<"capstan.agent.v1.ChangeSet"> & {
  * Use `create(ChangeSetSchema)` to create a new message.
  */
 export const ChangeSetSchema: GenMessage<ChangeSet> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 19);
+  messageDesc(file_capstan_agent_v1_agent, 21);
 
 /**
  * @generated from message capstan.agent.v1.ResourceStatus
@@ -649,7 +745,7 @@ export type ResourceStatus = Message<"capstan.agent.v1.ResourceStatus"> & {
  * Use `create(ResourceStatusSchema)` to create a new message.
  */
 export const ResourceStatusSchema: GenMessage<ResourceStatus> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 20);
+  messageDesc(file_capstan_agent_v1_agent, 22);
 
 /**
  * @generated from message capstan.agent.v1.StatusReport
@@ -714,7 +810,7 @@ export type StatusReport = Message<"capstan.agent.v1.StatusReport"> & {
  * Use `create(StatusReportSchema)` to create a new message.
  */
 export const StatusReportSchema: GenMessage<StatusReport> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 21);
+  messageDesc(file_capstan_agent_v1_agent, 23);
 
 /**
  * @generated from message capstan.agent.v1.FieldDrift
@@ -750,7 +846,7 @@ export type FieldDrift = Message<"capstan.agent.v1.FieldDrift"> & {
  * Use `create(FieldDriftSchema)` to create a new message.
  */
 export const FieldDriftSchema: GenMessage<FieldDrift> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 22);
+  messageDesc(file_capstan_agent_v1_agent, 24);
 
 /**
  * @generated from message capstan.agent.v1.DriftReport
@@ -802,7 +898,7 @@ export type DriftReport = Message<"capstan.agent.v1.DriftReport"> & {
  * Use `create(DriftReportSchema)` to create a new message.
  */
 export const DriftReportSchema: GenMessage<DriftReport> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 23);
+  messageDesc(file_capstan_agent_v1_agent, 25);
 
 /**
  * A drifted object matches git again, whatever made it so.
@@ -846,7 +942,7 @@ export type DriftResolved = Message<"capstan.agent.v1.DriftResolved"> & {
  * Use `create(DriftResolvedSchema)` to create a new message.
  */
 export const DriftResolvedSchema: GenMessage<DriftResolved> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 24);
+  messageDesc(file_capstan_agent_v1_agent, 26);
 
 /**
  * @generated from message capstan.agent.v1.HealResult
@@ -878,7 +974,7 @@ export type HealResult = Message<"capstan.agent.v1.HealResult"> & {
  * Use `create(HealResultSchema)` to create a new message.
  */
 export const HealResultSchema: GenMessage<HealResult> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 25);
+  messageDesc(file_capstan_agent_v1_agent, 27);
 
 /**
  * Per-application digests of what is live, sent periodically so missed events cannot leave a
@@ -903,7 +999,7 @@ export type ApplicationChecksum = Message<"capstan.agent.v1.ApplicationChecksum"
  * Use `create(ApplicationChecksumSchema)` to create a new message.
  */
 export const ApplicationChecksumSchema: GenMessage<ApplicationChecksum> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 26);
+  messageDesc(file_capstan_agent_v1_agent, 28);
 
 /**
  * @generated from message capstan.agent.v1.ChecksumReport
@@ -920,7 +1016,134 @@ export type ChecksumReport = Message<"capstan.agent.v1.ChecksumReport"> & {
  * Use `create(ChecksumReportSchema)` to create a new message.
  */
 export const ChecksumReportSchema: GenMessage<ChecksumReport> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 27);
+  messageDesc(file_capstan_agent_v1_agent, 29);
+
+/**
+ * @generated from message capstan.agent.v1.PolicyRef
+ */
+export type PolicyRef = Message<"capstan.agent.v1.PolicyRef"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message capstan.agent.v1.PolicyRef.
+ * Use `create(PolicyRefSchema)` to create a new message.
+ */
+export const PolicyRefSchema: GenMessage<PolicyRef> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 30);
+
+/**
+ * One rule a live object fails.
+ *
+ * @generated from message capstan.agent.v1.PolicyFinding
+ */
+export type PolicyFinding = Message<"capstan.agent.v1.PolicyFinding"> & {
+  /**
+   * @generated from field: string rule = 1;
+   */
+  rule: string;
+
+  /**
+   * @generated from field: string field_path = 2;
+   */
+  fieldPath: string;
+
+  /**
+   * Names the object and the field.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message capstan.agent.v1.PolicyFinding.
+ * Use `create(PolicyFindingSchema)` to create a new message.
+ */
+export const PolicyFindingSchema: GenMessage<PolicyFinding> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 31);
+
+/**
+ * A live object's verdict under one version of a policy.
+ *
+ * @generated from message capstan.agent.v1.ComplianceEntry
+ */
+export type ComplianceEntry = Message<"capstan.agent.v1.ComplianceEntry"> & {
+  /**
+   * @generated from field: string policy = 1;
+   */
+  policy: string;
+
+  /**
+   * @generated from field: uint32 policy_version = 2;
+   */
+  policyVersion: number;
+
+  /**
+   * @generated from field: capstan.agent.v1.ObjectRef object = 3;
+   */
+  object?: ObjectRef | undefined;
+
+  /**
+   * @generated from field: bool compliant = 4;
+   */
+  compliant: boolean;
+
+  /**
+   * The rules it fails; empty when compliant (or gone).
+   *
+   * @generated from field: repeated capstan.agent.v1.PolicyFinding violations = 5;
+   */
+  violations: PolicyFinding[];
+};
+
+/**
+ * Describes the message capstan.agent.v1.ComplianceEntry.
+ * Use `create(ComplianceEntrySchema)` to create a new message.
+ */
+export const ComplianceEntrySchema: GenMessage<ComplianceEntry> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 32);
+
+/**
+ * What the agent found evaluating the policies in force on live objects (objects Capstan does
+ * not manage included). Between snapshots only changes of verdict are sent.
+ *
+ * @generated from message capstan.agent.v1.ComplianceReport
+ */
+export type ComplianceReport = Message<"capstan.agent.v1.ComplianceReport"> & {
+  /**
+   * Policies judged whole: `entries` holds every non-compliant object of theirs, and any other
+   * object is compliant. Sent on every new session and when a policy's objects are first all seen.
+   *
+   * @generated from field: repeated capstan.agent.v1.PolicyRef complete = 1;
+   */
+  complete: PolicyRef[];
+
+  /**
+   * @generated from field: repeated capstan.agent.v1.ComplianceEntry entries = 2;
+   */
+  entries: ComplianceEntry[];
+
+  /**
+   * @generated from field: int64 observed_at_unix_ms = 3;
+   */
+  observedAtUnixMs: bigint;
+};
+
+/**
+ * Describes the message capstan.agent.v1.ComplianceReport.
+ * Use `create(ComplianceReportSchema)` to create a new message.
+ */
+export const ComplianceReportSchema: GenMessage<ComplianceReport> = /*@__PURE__*/
+  messageDesc(file_capstan_agent_v1_agent, 33);
 
 /**
  * @generated from message capstan.agent.v1.FetchBundleRequest
@@ -937,7 +1160,7 @@ export type FetchBundleRequest = Message<"capstan.agent.v1.FetchBundleRequest"> 
  * Use `create(FetchBundleRequestSchema)` to create a new message.
  */
 export const FetchBundleRequestSchema: GenMessage<FetchBundleRequest> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 28);
+  messageDesc(file_capstan_agent_v1_agent, 34);
 
 /**
  * @generated from message capstan.agent.v1.BundleChunk
@@ -959,7 +1182,7 @@ export type BundleChunk = Message<"capstan.agent.v1.BundleChunk"> & {
  * Use `create(BundleChunkSchema)` to create a new message.
  */
 export const BundleChunkSchema: GenMessage<BundleChunk> = /*@__PURE__*/
-  messageDesc(file_capstan_agent_v1_agent, 29);
+  messageDesc(file_capstan_agent_v1_agent, 35);
 
 /**
  * @generated from enum capstan.agent.v1.HealPolicy
