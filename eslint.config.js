@@ -58,7 +58,7 @@ module.exports = [
   },
   {
     // Node's networking and file system are I/O: pure libraries receive what they need through interfaces.
-    files: ['libs/vocabulary/src/**/*.ts', 'libs/manifest/src/**/*.ts', 'libs/render/src/**/*.ts', 'libs/diff/src/**/*.ts', 'libs/health/src/**/*.ts', 'libs/policy/src/**/*.ts'],
+    files: ['libs/vocabulary/src/**/*.ts', 'libs/manifest/src/**/*.ts', 'libs/render/src/**/*.ts', 'libs/diff/src/**/*.ts', 'libs/health/src/**/*.ts', 'libs/policy/src/**/*.ts', 'libs/agent-install/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: nodeNetworkAndIo.map((name) => ({ name, message: 'pure libraries do no I/O' })) }] },
   },

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'agent-install',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
