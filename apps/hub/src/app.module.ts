@@ -4,7 +4,8 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import depthLimit from 'graphql-depth-limit';
 import { LoggerModule } from 'nestjs-pino';
-import { destination } from 'pino';
+import { destination, type LogFn, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
@@ -34,6 +35,17 @@ import { SourcesModule } from './sources/sources.module';
 export const graphqlLimits = { maxDepth: 10, maxComplexity: 10_000 };
 const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Nest's start-up wiring (modules initialised, routes mapped) says nothing an operator acts on: it is logged at debug. */
+const nestWiringContexts = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'GraphQLModule', 'NestApplication']);
+function demoteNestWiring(this: PinoLogger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+  const context = typeof args[0] === 'object' && args[0] !== null ? (args[0] as { context?: unknown }).context : undefined;
+  if (level === this.levels.values['info'] && typeof context === 'string' && nestWiringContexts.has(context)) return void this.debug(...(args as [object, string]));
+  method.apply(this, args);
+}
+
+/** One coloured line per entry for a terminal: time, level, [context] and message, fields below. */
+const prettyDestination = () => pretty({ sync: true, colorize: true, ignore: 'pid,hostname,req,res,context,responseTime', messageFormat: '{if context}[{context}] {end}{msg}', translateTime: 'SYS:HH:MM:ss' });
+
 /**
  * Each operation's context holds the request the auth guard reads: the HTTP request, or for a
  * subscription one made from the graphql-ws connection parameters (`{ authorization: "Bearer <token>" }`).
@@ -62,11 +74,16 @@ export class AppModule {
             {
               level: config.logLevel,
               autoLogging: { ignore: (request) => probePaths.has(request.url ?? '') },
+              // An answered request is an access-log line at debug; what went wrong stays at info and above.
+              customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'info' : 'debug'),
+              customSuccessMessage: (request, response, responseTime) => `${request.method} ${request.url} ${response.statusCode} ${Math.round(responseTime)} ms`,
+              customErrorMessage: (request, response) => `${request.method} ${request.url} ${response.statusCode}`,
+              hooks: { logMethod: demoteNestWiring },
               redact: { paths: redactedLogPaths, censor: '[redacted]' },
               serializers: { err: serializeLoggedError },
             },
             // Whatever a line still holds that looks like a credential is scrubbed on the way out.
-            scrubbingDestination(destination({ dest: 1, sync: true }), [config.adminToken ?? '', config.secretKey ?? '']),
+            scrubbingDestination(config.logFormat === 'pretty' ? prettyDestination() : destination({ dest: 1, sync: true }), [config.adminToken ?? '', config.secretKey ?? '']),
           ],
         }),
         HubConfigModule.forRoot(config),

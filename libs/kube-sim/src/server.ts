@@ -24,6 +24,8 @@ export interface KubeSimServerOptions {
   /** Changes kept per cluster for watches to resume from. */
   historySize?: number;
   bookmarkIntervalMs?: number;
+  /** Also serve this cluster at the root path, as a lone API server does (what in-cluster configuration dials). */
+  rootCluster?: string;
 }
 
 interface HostedCluster {
@@ -158,16 +160,16 @@ export class KubeSimServer {
     try {
       const url = new URL(request.url ?? '/', 'http://kube-sim');
       const match = clusterPathPattern.exec(url.pathname);
-      if (!match) throw pathNotFound(url.pathname);
-      const name = decodeURIComponent(match[1]);
-      const path = match[2] ?? '/';
+      if (!match && this.options.rootCluster === undefined) throw pathNotFound(url.pathname);
+      const name = match ? decodeURIComponent(match[1]) : (this.options.rootCluster as string);
+      const path = match ? (match[2] ?? '/') : url.pathname;
       const anonymous = ['/version', '/healthz', '/livez', '/readyz'].includes(path);
       if (this.options.token && !anonymous && request.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
       const hosted = this.hosted.get(name);
       if (!hosted) throw new StatusError(404, 'NotFound', `kube-sim: no cluster named ${name}`);
       await handleClusterRequest(
         hosted.cluster,
-        { prefix: `/clusters/${match[1]}`, serverAddress: new URL(this.baseUrl).host, bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 5_000 },
+        { prefix: match ? `/clusters/${match[1]}` : '', serverAddress: new URL(this.baseUrl).host, bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 5_000 },
         request,
         response,
         path,

@@ -48,6 +48,24 @@ const getRollout = `query($id: ID!) { rollout(id: $id) { ${rolloutFields} } }`;
 const followRollout = `subscription($id: ID) { rolloutChanged(id: $id) { ${rolloutFields} } }`;
 const rollbackApplication = `mutation($application: String!, $toRevision: ID!, $reason: String!, $immediate: Boolean!) { rollback(application: $application, toRevision: $toRevision, reason: $reason, immediate: $immediate) { ${rolloutFields} } }`;
 
+/**
+ * The id of the rollout of `application`'s newest revision; a revision just rendered may get its
+ * rollout a moment later, so it is looked for again until `waitMs` passed.
+ */
+async function newestRevisionRollout({ client }: HubSession, application: string, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const [revision] = (await client.request<{ revisions: Connection<RevisionRow> }>(listRevisions, { application, first: 1 })).revisions.edges.map((edge) => edge.node);
+    if (!revision) throw new CliError(ExitCode.NotFound, `application ${application} has no revision yet`);
+    if (revision.status === 'failed') throw new CliError(ExitCode.NotFound, `the newest revision of ${application} (${shortSha(revision.commitSha)}) failed to render: ${revision.error}`);
+    const rollouts = (await client.request<{ rollouts: Connection<Rollout> }>(listRollouts, { application, first: 20 })).rollouts.edges.map((edge) => edge.node);
+    const rollout = rollouts.find((candidate) => candidate.revision === revision.id && !candidate.rollback);
+    if (rollout) return rollout.id;
+    if (Date.now() >= deadline) throw new CliError(ExitCode.NotFound, `the newest revision of ${application} (${shortSha(revision.commitSha)}) has no rollout${waitMs ? ` after ${waitMs / 1000} s` : ''}: under sync policy manual it waits for startRollout`);
+    await delay(500);
+  }
+}
+
 /** Each stage's clusters by outcome: `canary Succeeded 1/1`, `prod Progressing 2/5 (1 failed)`. */
 export function stageProgress(stage: RolloutStage): string {
   const clusters = stage.batches.flatMap((batch) => batch.clusters);
@@ -209,10 +227,13 @@ export function registerRolloutCommands(program: Command, runtime: CliRuntime): 
     );
 
   hubCommand(rollout, 'status', "show a rollout's state and per-stage progress; --watch follows it until it ends (exit 0 when it succeeded, 7 otherwise)")
-    .argument('<id>', 'rollout id')
+    .argument('[id]', 'rollout id')
+    .option('--app <application>', "instead of an id: the rollout of the application's newest revision (waited for a moment with --watch)")
     .option('-w, --watch', 'follow the rollout live until it ends')
     .action(
-      onHub<{ watch?: boolean }>(runtime, async (session, [id], { watch }) => {
+      onHub<{ app?: string; watch?: boolean }>(runtime, async (session, [given], { app, watch }) => {
+        if ((given === undefined) === (app === undefined)) throw CliError.invalid('give a rollout id or --app <application>, not both');
+        const id = given ?? (await newestRevisionRollout(session, app as string, watch ? 30_000 : 0));
         if (watch) return watchRollout(session, id);
         session.out.item((await session.client.request<{ rollout: Rollout }>(getRollout, { id })).rollout, rolloutDescription);
       }),

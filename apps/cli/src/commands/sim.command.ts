@@ -19,9 +19,13 @@ function positiveInteger(flag: string, text: string, minimum: number): number {
   return value;
 }
 
-/** Names of the simulated clusters: `cluster-1` … `cluster-N`. */
-export function simulatedClusterNames(count: number): string[] {
-  return Array.from({ length: count }, (_, index) => `cluster-${index + 1}`);
+/** Names of the simulated clusters: `--clusters 3` serves `cluster-1` … `cluster-3`, `--clusters dev,prod` those two. */
+export function simulatedClusterNames(clusters: string): string[] {
+  if (/^\d+$/.test(clusters)) return Array.from({ length: positiveInteger('--clusters', clusters, 1) }, (_, index) => `cluster-${index + 1}`);
+  const names = clusters.split(',').map((name) => name.trim());
+  const invalid = names.find((name) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name));
+  if (invalid !== undefined) throw new Error(`--clusters expects a count or comma-separated cluster names (lowercase letters, digits and "-"), got ${JSON.stringify(invalid)}`);
+  return [...new Set(names)];
 }
 
 /** `capstan sim serve`: simulated Kubernetes clusters on 127.0.0.1 for the local demo and tests, until killed. */
@@ -32,7 +36,7 @@ export function registerSimCommand(program: Command): void {
     .description('serve simulated clusters on 127.0.0.1 and write a kubeconfig with one context per cluster; runs until killed')
     .requiredOption('--port <port>', 'port to listen on (0 picks a free one)')
     .requiredOption('--kubeconfig <file>', 'kubeconfig file to write')
-    .option('--clusters <n>', 'how many clusters to serve', '1')
+    .option('--clusters <n|names>', 'how many clusters to serve, or their names (dev,staging,prod)', '1')
     .option('--tls', 'serve HTTPS with a self-signed certificate')
     .option('--token <token>', 'require this bearer token')
     .option('--ready-delay <ms>', 'how long workloads take to become ready', '1000')
@@ -46,7 +50,7 @@ export function registerSimCommand(program: Command): void {
       });
       const snapshot = options.snapshot;
       if (snapshot && existsSync(snapshot)) await server.loadSnapshot(snapshot);
-      for (const name of simulatedClusterNames(positiveInteger('--clusters', options.clusters, 1))) {
+      for (const name of simulatedClusterNames(options.clusters)) {
         if (!server.clusterNames().includes(name)) server.addCluster(name);
       }
       await server.start(positiveInteger('--port', options.port, 0), '127.0.0.1');

@@ -12,10 +12,19 @@ describe('hub configuration', () => {
       stateDir: resolve('.capstan'),
       dataDir: resolve('.capstan/data'),
       logLevel: 'info',
+      logFormat: 'json',
       databaseUrl: undefined,
       adminToken: undefined,
       secretKey: undefined,
     });
+  });
+
+  it('logs human-readable lines on a terminal and JSON lines otherwise, unless told', () => {
+    expect(loadHubConfig([], {}, true).logFormat).toBe('pretty');
+    expect(loadHubConfig([], {}, false).logFormat).toBe('json');
+    expect(loadHubConfig(['--log-format', 'json'], {}, true).logFormat).toBe('json');
+    expect(loadHubConfig([], { CAPSTAN_LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    expect(() => loadHubConfig(['--log-format', 'xml'], {})).toThrow('--log-format: must be one of pretty, json, got "xml"');
   });
 
   it('takes flags over environment variables', () => {

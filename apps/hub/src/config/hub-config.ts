@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
+export const logFormats = ['pretty', 'json'] as const;
+export type LogFormat = (typeof logFormats)[number];
 
 /** Everything the hub needs to start, validated. */
 export interface HubConfig {
@@ -24,6 +26,8 @@ export interface HubConfig {
   /** Base64 of the 32-byte key sealing stored secrets; without it a key file in `stateDir` is used. */
   secretKey?: string;
   logLevel: LogLevel;
+  /** `pretty`: human-readable lines (the default on a terminal); `json` (or absent): JSON lines. */
+  logFormat?: LogFormat;
 }
 
 /** A setting with a wrong value; the message names the setting. */
@@ -108,15 +112,16 @@ export const hubSettings = {
   adminToken: { flag: '--admin-token <token>', env: 'CAPSTAN_ADMIN_TOKEN', description: 'admin API token to ensure at start', parse: adminToken },
   secretKey: { flag: '--secret-key <base64>', env: 'CAPSTAN_SECRET_KEY', description: 'key sealing stored secrets', parse: secretKey },
   logLevel: { flag: '--log-level <level>', env: 'CAPSTAN_LOG_LEVEL', description: 'log level', parse: oneOf(logLevels) },
+  logFormat: { flag: '--log-format <format>', env: 'CAPSTAN_LOG_FORMAT', description: 'pretty or json (default: pretty on a terminal)', parse: oneOf(logFormats) },
 } satisfies Record<keyof HubConfig, Setting<unknown>>;
 
 const defaults = { host: '0.0.0.0', port: 4000, grpcPort: 4001, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
 
 /**
  * Reads the hub's settings from flags, then environment, then defaults. A wrong value throws a
- * ConfigError naming the flag or variable it came from.
+ * ConfigError naming the flag or variable it came from. `terminal`: whether logs go to a terminal.
  */
-export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
+export function loadHubConfig(argv: readonly string[], env: Env, terminal = false): HubConfig {
   const program = new Command('capstan-hub').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   for (const setting of Object.values(hubSettings)) program.option(setting.flag, `${setting.description} (env ${setting.env})`);
   try {
@@ -150,5 +155,6 @@ export function loadHubConfig(argv: readonly string[], env: Env): HubConfig {
     adminToken: read('adminToken'),
     secretKey: read('secretKey'),
     logLevel: read('logLevel') ?? defaults.logLevel,
+    logFormat: read('logFormat') ?? (terminal ? 'pretty' : 'json'),
   };
 }

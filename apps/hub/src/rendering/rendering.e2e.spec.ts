@@ -116,7 +116,7 @@ describe.each(testDatabaseKinds())('from commit to revision on %s', (kind) => {
       `{ renderPreview(application: "guestbook", cluster: "eu-1") { commitSha yaml objectCount digest } }`,
     );
     expect(renderPreview.commitSha).toBe(firstCommit);
-    expect(renderPreview.objectCount).toBe(3);
+    expect(renderPreview.objectCount).toBe(4);
     expect(renderPreview.yaml).toContain('  CLUSTER: eu-1\n  GREETING: hello\n  REGION: eu-west\n');
     expect(renderPreview.yaml).toContain('image: registry.example.com/guestbook:1.0.3');
     expect(renderPreview.digest).toBe((await current('guestbook'))?.clusterDigests['eu-1']);
