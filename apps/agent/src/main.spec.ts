@@ -2,19 +2,31 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AgentService, grpcServiceDefinition } from '@capstan/proto';
 import { KubeSimServer } from '@capstan/kube-sim';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 
 const agentBin = join(__dirname, '../bin/agent.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [agentBin, ...args], { env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env }, encoding: 'utf8' });
 
 describe('the agent process', () => {
   it('lists its settings', () => {
     const help = run(['--help']);
     expect(help.status).toBe(0);
-    for (const flag of ['--hub', '--token', '--credential-file', '--hub-public-key', '--hub-ca', '--insecure', '--kubeconfig', '--context', '--namespace']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--hub', '--token', '--credential-file', '--credential-secret', '--health-port', '--in-cluster-root', '--hub-public-key', '--hub-ca', '--insecure', '--kubeconfig', '--context', '--namespace']) expect(help.stdout).toContain(flag);
   });
 
   it('refuses to start without the hub address, naming it', () => {
@@ -29,7 +41,7 @@ describe('the agent process', () => {
     expect(result.stderr).toContain('no credential in /nonexistent/credential: pass --token');
   });
 
-  it('says so in its log when the hub refuses its credential', async () => {
+  it('says so in its log when the hub refuses its credential, and its probes tell live from ready', async () => {
     const refusingHub = new Server();
     refusingHub.addService(grpcServiceDefinition(AgentService), {
       register: () => undefined,
@@ -41,12 +53,13 @@ describe('the agent process', () => {
     await kubeSim.start();
     kubeSim.addCluster('east');
     const dir = mkdtempSync(join(tmpdir(), 'capstan-agent-'));
+    const healthPort = await freePort();
     writeFileSync(join(dir, 'kubeconfig'), kubeSim.kubeconfig());
     writeFileSync(join(dir, 'credential'), 'capstan_revoked\n');
     writeFileSync(join(dir, 'hub.pub'), '');
     const child = spawn(
       process.execPath,
-      [agentBin, '--hub', `127.0.0.1:${port}`, '--insecure', '--hub-public-key', join(dir, 'hub.pub'), '--credential-file', join(dir, 'credential'), '--kubeconfig', join(dir, 'kubeconfig')],
+      [agentBin, '--hub', `127.0.0.1:${port}`, '--insecure', '--hub-public-key', join(dir, 'hub.pub'), '--credential-file', join(dir, 'credential'), '--kubeconfig', join(dir, 'kubeconfig'), '--health-port', String(healthPort)],
       { env: { PATH: process.env['PATH'], HOME: process.env['HOME'] }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     let stderr = '';
@@ -59,6 +72,10 @@ describe('the agent process', () => {
       // It keeps its word: still running, waiting to try again.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(child.exitCode).toBeNull();
+      // Alive, but not ready: the hub has not taken it.
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([503, 'not connected to the hub\n']);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGTERM');
       await exited;

@@ -57,13 +57,30 @@ describe('capstan against a hub, through its GraphQL API', () => {
     expect(contexts.stdout + (await capstan(['context', 'list'])).stdout).not.toContain(hub.adminToken);
   });
 
-  it('registers a cluster and prints the command that runs its agent, with when its token expires', async () => {
+  it("registers a cluster and prints its agent's install manifests, with when its token expires", async () => {
     const registered = await capstan(['cluster', 'register', 'eu-1', '--label', 'env=prod', '--label', 'region=eu', '--reason', 'new region']);
     expect(registered.code).toBe(0);
-    expect(registered.stdout).toMatch(/^mkdir -p "\$HOME\/\.capstan\/agents\/eu-1".*npx capstan agent --hub \S+ --insecure .*--token 'capstan_[\w-]+'.*\n$/s);
+    const objects = registered.stdout.split(/^---$/m).map((document) => /^kind: (\w+)$/m.exec(document)?.[1]);
+    expect(objects).toEqual(expect.arrayContaining(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'NetworkPolicy', 'Deployment']));
+    expect(registered.stdout).toMatch(/bootstrap-token: \S+/);
     expect(registered.stderr).toMatch(/Cluster eu-1 is registered \(Pending until its agent connects\)\. Its bootstrap token works once and expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 59m\)\./);
     const listed = await capstan(['cluster', 'list', '-o', 'json']);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'eu-1', state: 'Pending', labels: { env: 'prod', region: 'eu' } })]);
+  });
+
+  it('prints the shell command that runs an agent by hand with --agent-command, and narrows the RBAC with --namespace and --resource', async () => {
+    const command = await capstan(['cluster', 'register', 'eu-1', '--agent-command']);
+    expect(command.code).toBe(0);
+    expect(command.stdout).toMatch(/^mkdir -p "\$HOME\/\.capstan\/agents\/eu-1".*npx capstan agent --hub \S+ --insecure .*--token 'capstan_[\w-]+'.*\n$/s);
+    const narrowed = await capstan(['cluster', 'register', 'eu-1', '--namespace', 'shop', '--resource', 'apps/deployments', '--resource', 'configmaps']);
+    expect(narrowed.code).toBe(0);
+    expect(narrowed.stdout).toMatch(/kind: Role\nmetadata:\n(.*\n)*? {2}namespace: shop\n/);
+    expect(narrowed.stdout).toContain('- deployments');
+    // Not everything on everything, as by default.
+    expect((await capstan(['cluster', 'register', 'eu-1'])).stdout).toContain("- '*'");
+    expect(narrowed.stdout).not.toContain("- '*'");
+    const half = await capstan(['cluster', 'register', 'eu-1', '--namespace', 'shop']);
+    expect([half.code, half.stderr]).toEqual([2, expect.stringContaining('--namespace and --resource narrow the agent together')]);
   });
 
   it('creates cluster groups and lists them as an aligned table and as JSON', async () => {

@@ -17,7 +17,7 @@ export function agentCommand(name = 'agent'): Command {
     .option('--credential-secret <name>', "keep the credential in this Secret of the agent's namespace instead, reading the bootstrap token from it (the install bundle's way)", env['CAPSTAN_CREDENTIAL_SECRET'])
     .requiredOption('--hub-public-key <file>', "PEM file of the hub's bundle-signing public key", env['CAPSTAN_HUB_PUBLIC_KEY_FILE'])
     .option('--hub-ca <file>', "PEM file of the CA of the hub's TLS certificate", env['CAPSTAN_HUB_CA_FILE'])
-    .option('--insecure', 'connect without TLS (local use only)', false)
+    .option('--insecure', 'connect without TLS (local use only)', env['CAPSTAN_HUB_INSECURE'] === 'true')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster; in-cluster configuration without it', env['KUBECONFIG'])
     .option('--context <name>', 'kubeconfig context')
     .option('--in-cluster-root <dir>', "directory under which the pod's service-account files are read for in-cluster configuration", '')

@@ -13,6 +13,8 @@ export interface AgentInstallOptions {
   hubPublicKey: string;
   /** PEM CA of the hub's TLS certificate; without it the system's trusted CAs. */
   hubCertificateAuthority?: string;
+  /** The hub serves gRPC without TLS (local use only): the agent dials it in the clear. */
+  hubInsecure?: boolean;
   /** The agent image, pinned: `capstan/agent:0.1.0` (never `latest`). */
   image: string;
   /** The agent's namespace; default `capstan-system`. */

@@ -108,6 +108,12 @@ describe('agentInstallManifests', () => {
     expect(caFile?.value).toBe(given.hubCertificateAuthority ? '/etc/capstan/hub/ca.crt' : undefined);
   });
 
+  it('tells the agent to dial a hub that serves gRPC without TLS in the clear, and only then', () => {
+    const insecure = (given: AgentInstallOptions) => agentContainer(agentInstallManifests(given)).env.find((variable: { name: string }) => variable.name === 'CAPSTAN_HUB_INSECURE');
+    expect(insecure({ ...options, hubInsecure: true })).toEqual({ name: 'CAPSTAN_HUB_INSECURE', value: 'true' });
+    expect(insecure(options)).toBeUndefined();
+  });
+
   it('configures the agent through its environment', () => {
     expect(agentContainer(agentInstallManifests(options)).env).toEqual([
       { name: 'CAPSTAN_HUB_GRPC_ADDRESS', value: 'hub.example.com:4001' },

@@ -117,6 +117,7 @@ function agentDeployment(options: ResolvedAgentInstallOptions, metadata: ObjectM
                 { name: 'CAPSTAN_HUB_PUBLIC_KEY_FILE', value: `${hubFilesDirectory}/hub.pub` },
                 { name: 'CAPSTAN_HEALTH_PORT', value: String(agentHealthPort) },
                 ...(withCertificateAuthority ? [{ name: 'CAPSTAN_HUB_CA_FILE', value: `${hubFilesDirectory}/ca.crt` }] : []),
+                ...(options.hubInsecure ? [{ name: 'CAPSTAN_HUB_INSECURE', value: 'true' }] : []),
               ],
               ports: [{ name: 'health', containerPort: agentHealthPort }],
               livenessProbe: { httpGet: { path: '/healthz', port: 'health' } },

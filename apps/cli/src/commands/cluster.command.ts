@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../cli-runtime';
+import { CliError } from '../cli-error';
 import { collectNodes, type Connection, connectionFields } from '../hub/connection-pages';
 import type { ListView, ItemView } from '../output/output';
 import { formatFields, formatSection } from '../output/table';
 import { formatAge, formatTime, shortSha } from '../output/time';
 import { hubCommand, onHub, withReason } from './hub-command';
-import { integerAtLeast, keyValuePairs } from './option-parsers';
+import { integerAtLeast, keyValuePairs, repeatable } from './option-parsers';
 
 interface ClusterSummary {
   name: string;
@@ -30,8 +31,20 @@ const summaryFields = 'name state connected paused labels lastSeenAt agentVersio
 const listClusters = `query($selector: String, $first: Int, $after: String) { clusters(selector: $selector, first: $first, after: $after) { ${connectionFields(summaryFields)} } }`;
 const getCluster = `query($name: String!) { cluster(name: $name) { ${summaryFields} createdAt
   applications { application syncState health revision reportedAt error } desiredState { application commitSha cause updatedAt } drift { id application subject status } } }`;
-const registerCluster = `mutation($input: CreateClusterRegistrationInput!, $reason: String) { createClusterRegistration(input: $input, reason: $reason) { cluster expiresAt agentCommand } }`;
+const registerCluster = `mutation($input: CreateClusterRegistrationInput!, $reason: String) { createClusterRegistration(input: $input, reason: $reason) { cluster expiresAt agentCommand installManifests } }`;
 const deleteCluster = `mutation($name: String!, $reason: String) { deleteCluster(name: $name, reason: $reason) { name } }`;
+
+/** `--resource` values as RBAC rules, one per API group: `deployments` is the core group's, `apps/deployments` the apps group's. */
+function accessRules(resources: string[]): Array<{ apiGroups: string[]; resources: string[] }> {
+  const byGroup = new Map<string, string[]>();
+  for (const given of resources) {
+    const slash = given.lastIndexOf('/');
+    const [group, resource] = slash < 0 ? ['', given] : [given.slice(0, slash), given.slice(slash + 1)];
+    if (!/^[a-z0-9.-]*$/.test(group) || !/^[a-z0-9*][a-z0-9.-]*$/.test(resource)) throw CliError.invalid(`--resource expects [group/]resource in lower case, e.g. apps/deployments, got "${given}"`);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), resource]);
+  }
+  return [...byGroup].map(([group, names]) => ({ apiGroups: [group], resources: names }));
+}
 
 /** `k=v,k=v`, as selectors write labels. */
 export const formatLabels = (labels: Record<string, string>): string =>
@@ -119,22 +132,34 @@ export function registerClusterCommands(program: Command, runtime: CliRuntime): 
     );
 
   withReason(
-    hubCommand(cluster, 'register', 'register a cluster and print the command that runs its agent (with a one-time bootstrap token)')
+    hubCommand(cluster, 'register', "register a cluster and print its agent's install manifests, for `| kubectl apply -f -` (with a one-time bootstrap token)")
       .argument('<name>', 'cluster name')
       .option('--label <key=value>', 'a label of the new cluster (repeatable)', keyValuePairs('--label'), {})
-      .option('--ttl <minutes>', 'minutes the bootstrap token stays valid (hub default 60)', integerAtLeast('--ttl', 1)),
+      .option('--ttl <minutes>', 'minutes the bootstrap token stays valid (hub default 60)', integerAtLeast('--ttl', 1))
+      .option('--namespace <namespace>', 'let the agent manage only these namespaces (repeatable; needs --resource)', repeatable)
+      .option('--resource <[group/]resource>', 'let the agent manage only these resources, e.g. configmaps or apps/deployments (repeatable; needs --namespace)', repeatable)
+      .option('--agent-command', 'print a shell command that runs the agent here instead, where the cluster\'s kubeconfig is'),
   ).action(
-    onHub<{ label: Record<string, string>; ttl?: number; reason?: string }>(runtime, async ({ client, out }, [name], { label, ttl, reason }) => {
-      const { createClusterRegistration: registration } = await client.request<{ createClusterRegistration: { cluster: string; expiresAt: string; agentCommand: string } }>(registerCluster, {
-        input: { name, labels: label, ttlMinutes: ttl },
-        reason,
-      });
-      if (out.format !== 'table') return out.done('', registration, registration.cluster);
-      // The command alone on stdout, so that it can be saved or piped; the words around it on stderr.
-      out.note(`Cluster ${registration.cluster} is registered (Pending until its agent connects). Its bootstrap token works once and expires ${formatTime(registration.expiresAt)}.`);
-      out.note("Run this where the cluster's kubeconfig is ($KUBECONFIG or ~/.kube/config):\n");
-      out.done(registration.agentCommand, registration, registration.cluster);
-    }),
+    onHub<{ label: Record<string, string>; ttl?: number; namespace?: string[]; resource?: string[]; agentCommand?: boolean; reason?: string }>(
+      runtime,
+      async ({ client, out }, [name], { label, ttl, namespace, resource, agentCommand, reason }) => {
+        if (Boolean(namespace) !== Boolean(resource)) throw CliError.invalid('--namespace and --resource narrow the agent together: give both, or neither');
+        const access = namespace && resource ? { namespaces: namespace, rules: accessRules(resource) } : undefined;
+        const { createClusterRegistration: registration } = await client.request<{ createClusterRegistration: { cluster: string; expiresAt: string; agentCommand: string; installManifests: string } }>(
+          registerCluster,
+          { input: { name, labels: Object.keys(label).length > 0 ? label : undefined, ttlMinutes: ttl, access }, reason },
+        );
+        if (out.format !== 'table') return out.done('', registration, registration.cluster);
+        // What to apply or run alone on stdout, so that it can be piped; the words around it on stderr.
+        out.note(`Cluster ${registration.cluster} is registered (Pending until its agent connects). Its bootstrap token works once and expires ${formatTime(registration.expiresAt)}.`);
+        if (agentCommand) {
+          out.note("Run this where the cluster's kubeconfig is ($KUBECONFIG or ~/.kube/config):\n");
+          return out.done(registration.agentCommand, registration, registration.cluster);
+        }
+        out.note('Apply the manifests below to the cluster (e.g. pipe them into `kubectl apply -f -`); the agent keeps its credential in Secret capstan-system/capstan-agent.');
+        out.done(registration.installManifests.trimEnd(), registration, registration.cluster);
+      },
+    ),
   );
 
   withReason(hubCommand(cluster, 'delete', 'forget a cluster').argument('<name>', 'cluster name')).action(

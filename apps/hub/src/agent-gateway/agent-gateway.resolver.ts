@@ -5,7 +5,8 @@ import { Access } from '../auth/access.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequiredRole } from '../auth/required-role.decorator';
-import type { HubConfig } from '../config/hub-config';
+import { agentInstallYaml } from '@capstan/agent-install';
+import { defaultAgentImage, type HubConfig } from '../config/hub-config';
 import { HUB_CONFIG } from '../config/hub-config.module';
 import { agentInstallCommand, defaultHubAddress, selfSignedCertificate } from './agent-install-command';
 import { AgentGrpcServer } from './agent-grpc.server';
@@ -33,15 +34,19 @@ export class AgentGatewayResolver {
     const hubPublicKey = this.handler.signer.publicKeyPem;
     // Read each time: an operator may replace the certificate file with one a CA issued.
     const certificateAuthority = this.config.grpcInsecure ? null : selfSignedCertificate(readFileSync(servingCertificateFile(this.config.stateDir), 'utf8'));
-    const agentCommand = agentInstallCommand({
+    const hubAddress = this.config.publicGrpcAddress ?? defaultHubAddress(this.config.host, this.grpc.port);
+    const agentCommand = agentInstallCommand({ cluster: registration.cluster, hubAddress, token: registration.token, hubPublicKey, certificateAuthority, insecure: this.config.grpcInsecure });
+    const installManifests = agentInstallYaml({
       cluster: registration.cluster,
-      hubAddress: this.config.publicGrpcAddress ?? defaultHubAddress(this.config.host, this.grpc.port),
-      token: registration.token,
+      hubAddress,
+      bootstrapToken: registration.token,
       hubPublicKey,
-      certificateAuthority,
-      insecure: this.config.grpcInsecure,
+      hubCertificateAuthority: certificateAuthority ?? undefined,
+      hubInsecure: this.config.grpcInsecure,
+      image: this.config.agentImage ?? defaultAgentImage,
+      access: input.access,
     });
-    return { ...registration, hubPublicKey, agentCommand };
+    return { ...registration, hubPublicKey, agentCommand, installManifests };
   }
 
   @Mutation(() => Int, { description: "Revokes a cluster's agent credentials; returns how many were revoked" })

@@ -9,6 +9,7 @@ describe('hub configuration', () => {
       grpcPort: 4001,
       grpcInsecure: false,
       publicGrpcAddress: undefined,
+      agentImage: 'capstan/agent:0.1.0',
       stateDir: resolve('.capstan'),
       dataDir: resolve('.capstan/data'),
       logLevel: 'info',
@@ -25,6 +26,14 @@ describe('hub configuration', () => {
     expect(loadHubConfig(['--log-format', 'json'], {}, true).logFormat).toBe('json');
     expect(loadHubConfig([], { CAPSTAN_LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
     expect(() => loadHubConfig(['--log-format', 'xml'], {})).toThrow('--log-format: must be one of pretty, json, got "xml"');
+  });
+
+  it.each(['capstan/agent:latest', 'capstan/agent', 'capstan/agent:0.1 extra'])('refuses %s as the agent image: it must be pinned', (image) => {
+    expect(() => loadHubConfig(['--agent-image', image], {})).toThrow('--agent-image: must be an image pinned to a version tag');
+  });
+
+  it.each(['registry.example.com:5000/capstan/agent:0.2.0', `capstan/agent@sha256:${'a'.repeat(64)}`])('takes %s as the agent image', (image) => {
+    expect(loadHubConfig([], { CAPSTAN_AGENT_IMAGE: image }).agentImage).toBe(image);
   });
 
   it('takes flags over environment variables', () => {

@@ -16,6 +16,8 @@ export interface HubConfig {
   grpcInsecure: boolean;
   /** host:port at which agents reach the gRPC API, for the agent command; by default this host and the gRPC port it serves. */
   publicGrpcAddress?: string;
+  /** The agent image `createClusterRegistration`'s install manifests run; default `defaultAgentImage`. */
+  agentImage?: string;
   /** Where the hub keeps its files: git mirrors, the secret key file, and by default the embedded database. */
   stateDir: string;
   /** Embedded database directory, used when `databaseUrl` is absent; null keeps it in memory (tests). */
@@ -83,6 +85,12 @@ function hostAndPort(raw: string): string {
   return raw;
 }
 
+function pinnedImage(raw: string): string {
+  const tag = /^[^@\s]+?(?::([\w][\w.-]{0,127}))?(@sha256:[0-9a-f]{64})?$/.exec(raw);
+  if (!tag || (!tag[1] && !tag[2]) || tag[1] === 'latest') throw new InvalidArgumentError(`must be an image pinned to a version tag (not latest) or a digest, e.g. capstan/agent:0.1.0, got "${raw}"`);
+  return raw;
+}
+
 function secretKey(raw: string): string {
   if (Buffer.from(raw, 'base64').length !== 32) throw new InvalidArgumentError('must be 32 bytes in base64, e.g. the output of `openssl rand -base64 32`');
   return raw;
@@ -106,6 +114,7 @@ export const hubSettings = {
   grpcPort: { flag: '--grpc-port <port>', env: 'CAPSTAN_GRPC_PORT', description: 'gRPC port agents connect to (0 picks a free one)', parse: integerIn(0, 65535) },
   grpcInsecure: { flag: '--grpc-insecure <true|false>', env: 'CAPSTAN_GRPC_INSECURE', description: 'serve gRPC without TLS', parse: boolean },
   publicGrpcAddress: { flag: '--public-grpc-address <host:port>', env: 'CAPSTAN_PUBLIC_GRPC_ADDRESS', description: 'address agents reach the gRPC API at, for the agent command', parse: hostAndPort },
+  agentImage: { flag: '--agent-image <image>', env: 'CAPSTAN_AGENT_IMAGE', description: "the agent image the install manifests run, pinned to a tag or digest", parse: pinnedImage },
   stateDir: { flag: '--state-dir <dir>', env: 'CAPSTAN_STATE_DIR', description: 'directory for git mirrors and the secret key file', parse: (raw: string) => resolve(raw) },
   dataDir: { flag: '--data-dir <dir>', env: 'CAPSTAN_DATA_DIR', description: 'embedded database directory (default <state-dir>/data)', parse: (raw: string) => resolve(raw) },
   databaseUrl: { flag: '--database-url <url>', env: 'DATABASE_URL', description: 'PostgreSQL to use instead of the embedded database', parse: postgresUrl },
@@ -115,7 +124,10 @@ export const hubSettings = {
   logFormat: { flag: '--log-format <format>', env: 'CAPSTAN_LOG_FORMAT', description: 'pretty or json (default: pretty on a terminal)', parse: oneOf(logFormats) },
 } satisfies Record<keyof HubConfig, Setting<unknown>>;
 
-const defaults = { host: '0.0.0.0', port: 4000, grpcPort: 4001, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
+/** The agent image of this release, built from deploy/docker/agent.Dockerfile. */
+export const defaultAgentImage = 'capstan/agent:0.1.0';
+
+const defaults = { agentImage: defaultAgentImage, host: '0.0.0.0', port: 4000, grpcPort: 4001, stateDir: resolve('.capstan'), logLevel: 'info' as LogLevel };
 
 /**
  * Reads the hub's settings from flags, then environment, then defaults. A wrong value throws a
@@ -149,6 +161,7 @@ export function loadHubConfig(argv: readonly string[], env: Env, terminal = fals
     grpcPort: read('grpcPort') ?? defaults.grpcPort,
     grpcInsecure: read('grpcInsecure') ?? false,
     publicGrpcAddress: read('publicGrpcAddress'),
+    agentImage: read('agentImage') ?? defaults.agentImage,
     stateDir,
     dataDir: read('dataDir') ?? join(stateDir, 'data'),
     databaseUrl: read('databaseUrl'),

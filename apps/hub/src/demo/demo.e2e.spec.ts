@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repositoryRoot } from '../testing/hub-process';
 import { eventually } from '../testing/wait';
+import { referenceKubectl } from '../testing/reference-kubectl';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { referenceBinary } = require('../../../../tools/reference-binaries.js') as { referenceBinary(name: string): { path: string | null; reason: string | null } };
-const kubectl = referenceBinary('kubectl');
+const kubectl = referenceKubectl;
 
 /** `npm start` as a user runs it, in a process group of its own, with everything it prints. */
 function npmStart(stateDir: string): { child: ChildProcess; output(): string; exited: Promise<number | string | null> } {

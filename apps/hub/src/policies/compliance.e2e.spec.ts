@@ -12,9 +12,9 @@ import { testDatabaseKinds } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { startTestFleet, type TestFleet } from '../testing/test-fleet';
 import { eventually } from '../testing/wait';
+import { referenceKubectl } from '../testing/reference-kubectl';
 
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tools/ is plain Node outside the Nx graph; the reference kubectl lives there
-const kubectl: { path: string | null; reason: string | null } = require('../../../../tools/reference-binaries').referenceBinary('kubectl');
+const kubectl = referenceKubectl;
 if (!kubectl.path) console.log(`live compliance suite skipped: ${kubectl.reason}`);
 const describeWithKubectl = kubectl.path ? describe : describe.skip;
 const kubectlPath = kubectl.path ?? 'kubectl';
