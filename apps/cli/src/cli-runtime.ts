@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** Where `capstan` writes: process.stdout and process.stderr, or buffers in tests. */
 export interface CliStream {
   write(text: string): unknown;
@@ -9,12 +10,14 @@ export interface CliRuntime {
   readonly stdout: CliStream;
   readonly stderr: CliStream;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** All of standard input, for `--token -`. */
+  readStdin(): string;
   /** Ends a watch; without it, SIGINT or SIGTERM does while the watch runs. */
   readonly interrupt?: AbortSignal;
 }
 
 export function processRuntime(): CliRuntime {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, readStdin: () => readFileSync(0, 'utf8') };
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set to anything but '' (https://no-color.org). */

@@ -21,7 +21,7 @@ describe('capstan against a hub, through its GraphQL API', () => {
   let repository: TestGitRepository;
 
   /** Runs the CLI's main function in this process, as `capstan ARGS` with XDG_CONFIG_HOME in a temporary folder. */
-  async function capstan(args: string[], env: Record<string, string> = {}, interrupt?: AbortSignal): Promise<Run> {
+  async function capstan(args: string[], env: Record<string, string> = {}, interrupt?: AbortSignal, stdin = ''): Promise<Run> {
     let stdout = '';
     let stderr = '';
     const code = await run(['node', 'capstan', ...args], {
@@ -29,6 +29,7 @@ describe('capstan against a hub, through its GraphQL API', () => {
       stderr: { write: (text: string) => (stderr += text) },
       env: { XDG_CONFIG_HOME: configHome, ...env },
       interrupt,
+      readStdin: () => stdin,
     });
     return { code, stdout, stderr };
   }
@@ -52,6 +53,10 @@ describe('capstan against a hub, through its GraphQL API', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ current: 'test', contexts: { test: { hub: hub.endpoints.url, token: hub.adminToken } } });
     expect([statSync(file).mode & 0o777, statSync(join(configHome, 'capstan')).mode & 0o777]).toEqual([0o600, 0o700]);
 
+    // A token read from standard input stays out of the shell's history.
+    const elsewhere = { XDG_CONFIG_HOME: join(configHome, 'elsewhere') };
+    expect(await capstan(['login', '--hub', hub.endpoints.url, '--token', '-', '--context', 'piped'], elsewhere, undefined, `${hub.adminToken}\n`)).toMatchObject({ code: 0, stdout: expect.stringContaining('context "piped" is now current') });
+    expect(await capstan(['login', '--hub', hub.endpoints.url, '--token', '-', '--context', 'empty'], elsewhere, undefined, '\n')).toMatchObject({ code: 2, stderr: 'capstan: --token -: standard input held no token\n' });
     const contexts = await capstan(['context', 'list', '-o', 'json']);
     expect(JSON.parse(contexts.stdout)).toEqual([{ name: 'test', hub: hub.endpoints.url, current: true }]);
     expect(contexts.stdout + (await capstan(['context', 'list'])).stdout).not.toContain(hub.adminToken);
@@ -158,6 +163,8 @@ describe('capstan against a hub, through its GraphQL API', () => {
       ['drift', 'list'],
       ['drift', 'list', '--cluster', 'eu-1'],
       ['policy', 'list'],
+      ['compliance'],
+      ['compliance', '--cluster', 'eu-1'],
       ['events', '--limit', '5'],
       ['audit', '--actor', 'token/admin'],
       ['token', 'list'],
@@ -185,9 +192,10 @@ describe('capstan against a hub, through its GraphQL API', () => {
 
     beforeAll(async () => {
       expect((await capstan(['source', 'add', 'fleet', '--url', repository.url, '--poll-interval', '3600'])).code).toBe(0);
-      // The CLI has no flags for a rollout strategy yet; the application is made through GraphQL directly.
-      await hub.data(`mutation { createApplication(input: { name: "shop", source: "fleet", basePath: "apps/shop", targets: [{ group: "prod" }],
-        rolloutStrategy: { stages: [{ name: "eu", selector: "region=eu", approvalBefore: true }] } }) { name } }`);
+      const strategy = join(configHome, 'strategy.yaml');
+      writeFileSync(strategy, 'stages:\n  - name: eu\n    selector: region=eu\n    approvalBefore: true\n');
+      expect((await capstan(['app', 'create', 'shop', '--source', 'fleet', '--path', 'apps/shop', '--target', 'prod', '--strategy-file', strategy])).code).toBe(0);
+      expect((await capstan(['app', 'get', 'shop'])).stdout).toContain('Rollout:      in stages: eu');
       await until(async () => (await rolloutsOf('WaitingForApproval')).length === 1);
       firstCommit = (await rolloutsOf())[0].commitSha;
     }, 60_000);
@@ -217,6 +225,16 @@ describe('capstan against a hub, through its GraphQL API', () => {
       const watched = await watching;
       expect(watched).toMatchObject({ code: 7, stderr: `capstan: rollout ${waiting.id} ended Aborted: not today\n` });
       expect(watched.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { state: string }).state)).toEqual(['WaitingForApproval', 'Aborted']);
+    });
+
+    it("diffs what a cluster runs between two revisions, and asks a cluster's agent to apply afresh only when it is connected", async () => {
+      const [release2] = await rolloutsOf('Aborted');
+      const diff = await capstan(['app', 'diff', 'shop', '--cluster', 'eu-1', '--from', firstCommit.slice(0, 7), '--to', release2.commitSha]);
+      expect(diff.code).toBe(0);
+      expect(diff.stdout).toContain('-  release: "1"\n+  release: "2"');
+      // No agent runs here: the hub says so, and the CLI exits as for a conflict.
+      expect(await capstan(['app', 'sync', 'shop', '--cluster', 'eu-1', '--reason', 'check'])).toEqual({ code: 6, stdout: '', stderr: 'capstan: the agent of cluster eu-1 is not connected\n' });
+      expect((await capstan(['app', 'diff', 'shop', '--cluster', 'eu-1', '--from', 'zzzzzzz'])).code).toBe(2);
     });
 
     it('rolls back to an earlier commit at once, given its sha', async () => {

@@ -5,7 +5,7 @@ import { buildProgram, run } from './main';
 async function capstan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const runtime: CliRuntime = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: { XDG_CONFIG_HOME: '/nonexistent' } };
+  const runtime: CliRuntime = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: { XDG_CONFIG_HOME: '/nonexistent' }, readStdin: () => '' };
   const code = await run(['node', 'capstan', ...args], runtime);
   return { code, stdout, stderr };
 }

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CliError } from '../cli-error';
 import type { CliRuntime } from '../cli-runtime';
 import { collectNodes, type Connection, connectionFields } from '../hub/connection-pages';
 import type { ItemView, ListView } from '../output/output';
@@ -6,6 +7,7 @@ import { type Column, formatFields, formatSection } from '../output/table';
 import { formatAge, formatTime, shortSha } from '../output/time';
 import { hubCommand, onHub, withReason } from './hub-command';
 import { integerAtLeast } from './option-parsers';
+import { readYamlObject } from './yaml-file';
 
 interface Target {
   group: string;
@@ -44,6 +46,9 @@ export interface RevisionRow {
 const summaryFields = 'name source basePath syncPolicy healPolicy prune targets { group overlayPath } currentRevision { commitSha status }';
 const listApplications = `query($first: Int, $after: String) { applications(first: $first, after: $after) { ${connectionFields(summaryFields)} } }`;
 const getApplication = `query($name: String!) { application(name: $name) { ${summaryFields} createdAt rolloutStrategy { stages { name } } clusters { cluster syncState health revision reportedAt } } }`;
+const revisionDiff = `query($application: String!, $cluster: String!, $from: String!, $to: String!) { revisionDiff(application: $application, cluster: $cluster, from: $from, to: $to) { subject change patch } }`;
+const syncCluster = `mutation($cluster: String!, $application: String, $reason: String) { sync(cluster: $cluster, application: $application, reason: $reason) }`;
+const applicationClusters = `query($name: String!) { application(name: $name) { currentRevision { commitSha } clusters { cluster } } }`;
 const createApplication = `mutation($input: CreateApplicationInput!, $reason: String) { createApplication(input: $input, reason: $reason) { ${summaryFields} } }`;
 export const listRevisions = `query($application: String!, $first: Int, $after: String) { revisions(application: $application, first: $first, after: $after) {
   ${connectionFields('id commitSha status blockedClusters message createdAt error rejectedAt')} } }`;
@@ -110,7 +115,7 @@ const applicationDescription: ItemView<ApplicationDetails> = {
     ], style),
 };
 
-/** `capstan app create|list|get|history`: what to deploy from which source, and to which groups. */
+/** `capstan app create|list|get|diff|sync|history`: what to deploy from which source, and to which groups. */
 export function registerAppCommands(program: Command, runtime: CliRuntime): void {
   const app = program.command('app').description('applications: a source path deployed to cluster groups');
 
@@ -122,10 +127,12 @@ export function registerAppCommands(program: Command, runtime: CliRuntime): void
       .requiredOption('--target <group[:overlay]>', 'a cluster group to deploy to, and the overlay rendered for it (repeatable)', parseTarget)
       .addOption(new Option('--sync-policy <policy>', 'auto applies each new revision; manual waits for a rollout').choices(['auto', 'manual']))
       .addOption(new Option('--heal-policy <policy>', 'what drift gets').choices(['auto', 'approve', 'alert']))
-      .option('--prune', 'delete objects that left git'),
+      .option('--prune', 'delete objects that left git')
+      .option('--strategy-file <file>', 'roll new revisions out in stages: a rolloutStrategy as YAML or JSON ({ stages: [{ name, groups, selector, minBakeTimeSeconds, … }], onFailure }; - for stdin)'),
   ).action(
-    onHub<{ source: string; path: string; target: Target[]; syncPolicy?: string; healPolicy?: string; prune?: boolean; reason?: string }>(runtime, async ({ client, out }, [name], options) => {
-      const input = { name, source: options.source, basePath: options.path, targets: options.target, syncPolicy: options.syncPolicy, healPolicy: options.healPolicy, prune: options.prune };
+    onHub<{ source: string; path: string; target: Target[]; syncPolicy?: string; healPolicy?: string; prune?: boolean; strategyFile?: string; reason?: string }>(runtime, async ({ client, out }, [name], options) => {
+      const rolloutStrategy = options.strategyFile ? readYamlObject(options.strategyFile, 'a rollout strategy { stages, onFailure, … }') : undefined;
+      const input = { name, source: options.source, basePath: options.path, targets: options.target, syncPolicy: options.syncPolicy, healPolicy: options.healPolicy, prune: options.prune, rolloutStrategy };
       const { createApplication: created } = await client.request<{ createApplication: ApplicationSummary }>(createApplication, { input, reason: options.reason });
       out.done(`Application ${created.name} created: ${created.source}/${created.basePath} to ${formatTargets(created.targets)}.`, created, created.name);
     }),
@@ -144,6 +151,33 @@ export function registerAppCommands(program: Command, runtime: CliRuntime): void
         out.item((await client.request<{ application: ApplicationDetails }>(getApplication, { name })).application, applicationDescription);
       }),
     );
+
+  hubCommand(app, 'diff', 'show, object by object, how what a cluster runs differs between two revisions (unified diffs)')
+    .argument('<name>', 'application name')
+    .requiredOption('--cluster <cluster>', 'the cluster whose bundles are compared')
+    .requiredOption('--from <commit>', 'commit sha (at least 7 characters) of the older revision')
+    .option('--to <commit>', 'commit sha of the newer revision (default: the current one)')
+    .action(
+      onHub<{ cluster: string; from: string; to?: string }>(runtime, async ({ client, out }, [name], { cluster, from, to }) => {
+        const current = to ?? (await client.request<{ application: { currentRevision: { commitSha: string } | null } }>(applicationClusters, { name })).application.currentRevision?.commitSha;
+        if (!current) throw CliError.invalid(`application ${name} has no current revision: give --to`);
+        const { revisionDiff: changes } = await client.request<{ revisionDiff: Array<{ subject: string; change: string; patch: string }> }>(revisionDiff, { application: name, cluster, from, to: current });
+        const text = changes.length === 0 ? `No object of ${name} differs on ${cluster} between ${shortSha(from)} and ${shortSha(current)}.` : changes.map((change) => change.patch.trimEnd()).join('\n');
+        out.done(text, changes, changes.map((change) => change.subject).join('\n'));
+      }),
+    );
+
+  withReason(
+    hubCommand(app, 'sync', "re-apply an application from scratch on its clusters (or one): each agent applies its bundle afresh")
+      .argument('<name>', 'application name')
+      .option('--cluster <cluster>', 'only on this cluster'),
+  ).action(
+    onHub<{ cluster?: string; reason?: string }>(runtime, async ({ client, out }, [name], { cluster, reason }) => {
+      const clusters = cluster ? [cluster] : (await client.request<{ application: { clusters: Array<{ cluster: string }> } }>(applicationClusters, { name })).application.clusters.map((status) => status.cluster);
+      for (const each of clusters) await client.request(syncCluster, { cluster: each, application: name, reason });
+      out.done(clusters.length === 0 ? `Application ${name} runs on no cluster yet.` : `Sync of ${name} sent to ${clusters.join(', ')}.`, { application: name, clusters }, clusters.join('\n'));
+    }),
+  );
 
   hubCommand(app, 'history', "list an application's revisions, newest first: commit, status and the clusters a policy kept them from")
     .argument('<name>', 'application name')

@@ -4,6 +4,7 @@ import { registerAgentCommand } from './agent.command';
 import { registerAppCommands } from './app.command';
 import { registerClusterCommands } from './cluster.command';
 import { registerCompletionCommand } from './completion.command';
+import { registerComplianceCommand } from './compliance.command';
 import { registerDriftCommands } from './drift.command';
 import { registerEventsCommands } from './events.command';
 import { registerGroupCommands } from './group.command';
@@ -27,6 +28,7 @@ export const cliCommands: ReadonlyArray<(program: Command, runtime: CliRuntime) 
   registerRolloutCommands,
   registerDriftCommands,
   registerPolicyCommands,
+  registerComplianceCommand,
   registerEventsCommands,
   registerTokenCommands,
   registerRenderCommand,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from '../cli-error';
 import type { CliRuntime } from '../cli-runtime';
 import { normalizeHubUrl } from '../config/hub-target';
 import { HubClient } from '../hub/hub-client';
@@ -23,11 +24,13 @@ export function registerLoginCommands(program: Command, runtime: CliRuntime): vo
     .command('login')
     .description('check an API token against a hub and keep both as a context, made the current one')
     .requiredOption('--hub <url>', "the hub's URL, e.g. http://127.0.0.1:4000")
-    .requiredOption('--token <token>', 'an API token: the admin token the hub printed, or one from capstan token create')
+    .requiredOption('--token <token>', 'an API token: the admin token the hub printed, or one from capstan token create; - reads it from standard input (kept out of shell history)')
     .option('--context <name>', "the context's name (default: the hub's host and port)")
     .option('--no-verify', 'keep the context without asking the hub whether the token is good')
     .action(async (_options: LoginOptions, command: Command) => {
-      const { hub: givenHub, token, context, verify } = command.optsWithGlobals<LoginOptions>();
+      const { hub: givenHub, token: givenToken, context, verify } = command.optsWithGlobals<LoginOptions>();
+      const token = givenToken === '-' ? runtime.readStdin().trim() : givenToken;
+      if (!token) throw CliError.invalid('--token -: standard input held no token');
       const hub = normalizeHubUrl(givenHub);
       const name = context ?? new URL(hub).host;
       let who = '';

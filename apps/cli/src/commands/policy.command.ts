@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse } from 'yaml';
 import { CliError, ExitCode } from '../cli-error';
 import type { CliRuntime } from '../cli-runtime';
 import type { HubClient } from '../hub/hub-client';
@@ -8,6 +6,7 @@ import type { ItemView, ListView } from '../output/output';
 import { formatFields, formatSection } from '../output/table';
 import { formatAge, formatTime } from '../output/time';
 import { hubCommand, onHub, withReason } from './hub-command';
+import { type ReadFile, readYamlObject } from './yaml-file';
 
 /** A policy as written in a file for `policy apply` and `policy impact`: PolicyInput. */
 export interface PolicyInput {
@@ -64,21 +63,8 @@ const policyKeys = ['name', 'description', 'mode', 'scope', 'exemptions', 'rules
 const policyModes = ['audit', 'warn', 'enforce'];
 
 /** Reads a policy from YAML or JSON (`-` for stdin), refusing what PolicyInput does not hold, with the file and field named. */
-export function readPolicyFile(file: string, read: (file: string | number) => string = (path) => readFileSync(path, 'utf8')): PolicyInput {
-  let text: string;
-  try {
-    text = read(file === '-' ? 0 : file);
-  } catch (error) {
-    throw CliError.invalid(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let policy: unknown;
-  try {
-    policy = parse(text);
-  } catch (error) {
-    throw CliError.invalid(`${file}: not YAML or JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  }
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw CliError.invalid(`${file}: expected a policy object { ${policyKeys.join(', ')} }`);
-  const fields = policy as Record<string, unknown>;
+export function readPolicyFile(file: string, read?: ReadFile): PolicyInput {
+  const fields = readYamlObject(file, `a policy object { ${policyKeys.join(', ')} }`, read);
   const unknown = Object.keys(fields).find((key) => !(policyKeys as readonly string[]).includes(key));
   if (unknown) throw CliError.invalid(`${file}: field '${unknown}': is not a policy field (${policyKeys.join(', ')})`);
   if (typeof fields['name'] !== 'string' || !fields['name']) throw CliError.invalid(`${file}: field 'name': is required`);

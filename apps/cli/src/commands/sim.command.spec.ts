@@ -43,14 +43,29 @@ describe('capstan sim serve', () => {
     }
   });
 
-  it('refuses a cluster count that is not a positive integer', async () => {
-    const { child, ready } = serve(['--port', '0', '--kubeconfig', join(directory, 'unused'), '--clusters', 'many']);
+  it.each([
+    ['0', '--clusters expects an integer of at least 1, got "0"'],
+    ['dev,Prod_1', '--clusters expects a count or comma-separated cluster names (lowercase letters, digits and "-"), got "Prod_1"'],
+  ])('refuses --clusters %s, naming what is wrong', async (clusters, message) => {
+    const { child, ready } = serve(['--port', '0', '--kubeconfig', join(directory, 'unused'), '--clusters', clusters]);
     const stderr = new Promise<string>((resolve) => {
       let text = '';
       child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.on('exit', () => resolve(text));
     });
     await expect(ready).rejects.toThrow('exited with 1');
-    expect(await stderr).toContain('--clusters expects an integer of at least 1, got "many"');
+    expect(await stderr).toContain(message);
+  });
+
+  it('serves clusters by name', async () => {
+    const kubeconfig = join(directory, 'named');
+    const { child, ready } = serve(['--port', '0', '--kubeconfig', kubeconfig, '--clusters', 'dev,staging,prod']);
+    try {
+      await ready;
+      const contexts = (parse(readFileSync(kubeconfig, 'utf8')) as { contexts: Array<{ name: string }> }).contexts.map((context) => context.name);
+      expect(contexts.sort()).toEqual(['dev', 'prod', 'staging']);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -25,7 +25,7 @@ const plain = { color: false };
 function bufferedRuntime(env: Record<string, string> = {}, isTTY = false): CliRuntime & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, env, stdout: { write: (text: string) => out.push(text), isTTY }, stderr: { write: (text: string) => err.push(text) } };
+  return { out, err, env, stdout: { write: (text: string) => out.push(text), isTTY }, stderr: { write: (text: string) => err.push(text) }, readStdin: () => '' };
 }
 
 describe('output formatting', () => {
