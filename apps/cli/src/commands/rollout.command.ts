@@ -36,13 +36,15 @@ export interface Rollout {
   finishedAt: string | null;
   startedBy: string;
   startReason: string;
+  /** Clusters an enforce policy kept from the revision: they run what they ran. Only `rollout status` reads it. */
+  blockedClusters?: string[];
   gate: { kind: string; stage: string; until: string | null } | null;
   progress: { total: number; pending: number; updating: number; baking: number; succeeded: number; failed: number; timedOut: number; skipped: number; rolledBack: number };
   stages: RolloutStage[];
 }
 
 const listFields = 'id application revision commitSha state reason rollback startedAt finishedAt startedBy gate { kind stage until } progress { total pending updating baking succeeded failed timedOut skipped rolledBack }';
-const rolloutFields = `${listFields} startReason stages { name state batches { index state clusters { cluster state reason } } }`;
+const rolloutFields = `${listFields} startReason blockedClusters stages { name state batches { index state clusters { cluster state reason } } }`;
 const listRollouts = `query($application: String, $state: String, $first: Int, $after: String) { rollouts(application: $application, state: $state, first: $first, after: $after) { ${connectionFields(listFields)} } }`;
 const getRollout = `query($id: ID!) { rollout(id: $id) { ${rolloutFields} } }`;
 const followRollout = `subscription($id: ID) { rolloutChanged(id: $id) { ${rolloutFields} } }`;
@@ -115,6 +117,7 @@ const rolloutDescription: ItemView<Rollout> = {
         ['Reason', rollout.reason],
         ['Gate', gateText(rollout.gate)],
         ['Progress', `${progressText(rollout.progress)} succeeded, ${rollout.progress.skipped} skipped, ${rollout.progress.pending} pending`],
+        ['Blocked', rollout.blockedClusters?.length ? `${rollout.blockedClusters.join(', ')}: kept from this revision by an enforce policy (why: capstan events --type policy.blocked)` : '-'],
         ['Started', `${formatTime(rollout.startedAt)} by ${rollout.startedBy}${rollout.startReason ? `: ${rollout.startReason}` : ''}`],
         ['Finished', formatTime(rollout.finishedAt)],
       ],
