@@ -20,3 +20,14 @@ export class Principal {
     return tokenRoles.indexOf(this.role) >= tokenRoles.indexOf(required);
   }
 }
+
+/** Capstan acting on what a git source says (its policy folder): audited as `source/<name>`, with an admin's reach. */
+export class SourcePrincipal extends Principal {
+  constructor(readonly source: string) {
+    super('', source, 'admin', null);
+  }
+
+  override get actor(): string {
+    return `source/${this.source}`;
+  }
+}

@@ -22,10 +22,10 @@ export interface ClusterWithGroups {
   groups: string[];
 }
 
-/** The clusters of these names with their labels and groups (unknown names are left out). */
+/** The clusters of these names, by name, with their labels and groups (unknown names are left out). */
 export async function clustersWithGroups(manager: EntityManager, clusterNames: readonly string[]): Promise<ClusterWithGroups[]> {
-  // One after the other: a transaction's queries share one connection.
-  const clusters: Array<{ id: string; name: string; labels: Record<string, string> }> = await manager.query(`SELECT id, name, labels FROM clusters WHERE name = ANY($1)`, [[...clusterNames]]);
+  // One after the other: a transaction's queries share one connection. By name, so that what is judged cluster by cluster is listed the same way every time.
+  const clusters: Array<{ id: string; name: string; labels: Record<string, string> }> = await manager.query(`SELECT id, name, labels FROM clusters WHERE name = ANY($1) ORDER BY name`, [[...clusterNames]]);
   const groups = await manager.getRepository(ClusterGroupEntity).find();
   return clusters.map((cluster) => ({ ...cluster, groups: groups.filter((group) => groupContainsCluster(group, cluster)).map((group) => group.name) }));
 }

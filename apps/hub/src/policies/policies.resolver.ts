@@ -44,6 +44,11 @@ export class PoliciesResolver {
     };
   }
 
+  @ResolveField(() => String, { nullable: true, description: 'The git source whose policy folder the policy comes from (change it there); null: made through the API' })
+  source(@Parent() policy: PolicyEntity) {
+    return this.service.sourceName(policy);
+  }
+
   @ResolveField(() => [PolicyVersionDto], { description: 'Every saved version, newest first' })
   versions(@Parent() policy: PolicyEntity) {
     return this.service.versions(policy);

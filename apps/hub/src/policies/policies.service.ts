@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { type AdmissionObject, type CompiledPolicy, compilePolicy, type Policy, PolicyError, policyFromValidatingAdmissionPolicy, type PolicyMode } from '@capstan/policy';
-import { PolicyEntity, PolicyVersionEntity } from '@capstan/persistence';
+import { canonicalJson, type JsonValue } from '@capstan/manifest';
+import { PolicyEntity, PolicyVersionEntity, SourceEntity } from '@capstan/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parseAllDocuments } from 'yaml';
 import { AuditService } from '../audit/audit.service';
-import type { Principal } from '../auth/principal';
+import { type Principal, SourcePrincipal } from '../auth/principal';
 import { definedFields } from '../common/apply-changes';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { CapstanException } from '../common/capstan.exception';
@@ -63,6 +64,11 @@ export class PoliciesService {
     return policy;
   }
 
+  async sourceName(policy: PolicyEntity): Promise<string | null> {
+    if (policy.sourceId === null) return null;
+    return (await this.dataSource.getRepository(SourceEntity).findOneBy({ id: policy.sourceId }))?.name ?? null;
+  }
+
   versions(policy: PolicyEntity): Promise<PolicyVersionEntity[]> {
     return this.dataSource.getRepository(PolicyVersionEntity).find({ where: { policyId: policy.id }, order: { version: 'DESC' } });
   }
@@ -82,6 +88,7 @@ export class PoliciesService {
     return this.announcing(this.audit.change(principal, { action: 'policy.update', targetType: 'Policy', targetName: input.name, reason }, async (manager) => {
       const entity = await manager.getRepository(PolicyEntity).createQueryBuilder('policy').setLock('pessimistic_write').where('policy.name = :name', { name: input.name }).getOne();
       if (!entity) throw CapstanException.notFound('policy', input.name);
+      await refusingGitOwned(manager, entity);
       const before = { mode: entity.mode, version: entity.version };
       const definition = nextVersion(entity, input);
       await this.save(manager, principal, entity, definition);
@@ -93,8 +100,32 @@ export class PoliciesService {
   delete(principal: Principal, name: string, reason?: string): Promise<PolicyEntity> {
     return this.announcing(this.audit.change(principal, { action: 'policy.delete', targetType: 'Policy', targetName: name, reason }, async (manager) => {
       const entity = await this.get(name, manager);
+      await refusingGitOwned(manager, entity);
       await manager.getRepository(PolicyEntity).delete({ id: entity.id });
       return { result: entity, summary: { version: entity.version, mode: entity.mode } };
+    }));
+  }
+
+  /**
+   * Brings the policies of `source` in step with what its policy folder holds at `commitSha`:
+   * new ones created, changed ones saved as their next version, those gone from git deleted — in
+   * one transaction, audited as the source. A policy of the same name made through the API (or by
+   * another source) is not taken over: the whole change is refused, naming it.
+   */
+  async syncFromSource(source: SourceEntity, commitSha: string, wanted: Policy[]): Promise<PolicySync> {
+    // Most polls change nothing: then nothing is written, not even an audit entry.
+    if (isEmptySync(syncPlan(source, await this.dataSource.getRepository(PolicyEntity).find(), wanted))) return { created: [], updated: [], deleted: [] };
+    const actor = new SourcePrincipal(source.name);
+    const reason = `commit ${commitSha.slice(0, 7)} of source ${source.name}`;
+    return this.announcing(this.audit.change(actor, { action: 'policy.sync', targetType: 'Source', targetName: source.name, reason }, async (manager) => {
+      const repository = manager.getRepository(PolicyEntity);
+      const plan = syncPlan(source, await repository.createQueryBuilder('policy').setLock('pessimistic_write').getMany(), wanted);
+      for (const { saved, definition } of [...plan.create, ...plan.update]) {
+        await this.save(manager, actor, saved ?? repository.create({ sourceId: source.id }), { ...definition, version: (saved?.version ?? 0) + 1 });
+      }
+      for (const entity of plan.delete) await repository.delete({ id: entity.id });
+      const outcome = { created: plan.create.map(({ definition }) => definition.name), updated: plan.update.map(({ definition }) => definition.name), deleted: plan.delete.map((entity) => entity.name) };
+      return { result: outcome, summary: { commit: commitSha, ...outcome } };
     }));
   }
 
@@ -125,11 +156,11 @@ export class PoliciesService {
   }
 
   /** Once a change of the policies in force is committed, every cluster's agent is sent the set in force there (which changes nothing where it did not change). */
-  private async announcing(change: Promise<PolicyEntity>): Promise<PolicyEntity> {
-    const entity = await change;
+  private async announcing<T>(change: Promise<T>): Promise<T> {
+    const result = await change;
     const clusters: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM clusters`);
     this.desiredStateEvents.changed(clusters.map((cluster) => cluster.name));
-    return entity;
+    return result;
   }
 
   /** Compiles the definition (a client's mistake is INVALID_ARGUMENT naming the field, rule and position), then writes it and its version. */
@@ -142,6 +173,54 @@ export class PoliciesService {
     await versions.save(versions.create({ policyId: entity.id, version: entity.version, definition, savedBy: principal.actor }));
     return entity;
   }
+}
+
+/** What a source's commit changes in the policies it owns. */
+export interface PolicySync {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+}
+
+interface SyncPlan {
+  create: Array<{ saved: null; definition: Policy }>;
+  update: Array<{ saved: PolicyEntity; definition: Policy }>;
+  delete: PolicyEntity[];
+}
+
+/**
+ * Which policies `source` creates, saves anew or deletes for its policy folder to hold `wanted`.
+ * A policy of the same name made through the API (or by another source) is not taken over: the
+ * whole change is refused, naming it.
+ */
+function syncPlan(source: SourceEntity, existing: PolicyEntity[], wanted: Policy[]): SyncPlan {
+  const byName = new Map(existing.map((entity) => [entity.name, entity]));
+  const plan: SyncPlan = { create: [], update: [], delete: [] };
+  for (const policy of wanted) {
+    const { version: _version, ...definition } = policy;
+    const saved = byName.get(policy.name);
+    if (!saved) plan.create.push({ saved: null, definition });
+    else if (saved.sourceId !== source.id) throw CapstanException.conflict(`policy "${policy.name}" of source ${source.name} exists already, made ${saved.sourceId ? 'by another source' : 'through the API'}: rename one of them`);
+    else if (!sameDefinition(definitionOf(saved), definition)) plan.update.push({ saved, definition });
+  }
+  const kept = new Set(wanted.map((policy) => policy.name));
+  plan.delete = existing.filter((entity) => entity.sourceId === source.id && !kept.has(entity.name));
+  return plan;
+}
+
+const isEmptySync = (plan: SyncPlan) => plan.create.length + plan.update.length + plan.delete.length === 0;
+
+/** A policy from git is changed in git: through the API it is CONFLICT, naming its source. */
+async function refusingGitOwned(manager: EntityManager, entity: PolicyEntity): Promise<void> {
+  if (entity.sourceId === null) return;
+  const source = await manager.getRepository(SourceEntity).findOneBy({ id: entity.sourceId });
+  throw CapstanException.conflict(`policy "${entity.name}" comes from git (source ${source?.name ?? entity.sourceId}, ${source?.policyPath ?? 'its policy folder'}): change it there`);
+}
+
+/** Whether two definitions say the same, whatever the order of their keys. */
+function sameDefinition(saved: Omit<Policy, 'version'> & { version?: number }, wanted: Omit<Policy, 'version'>): boolean {
+  const { version: _version, ...current } = saved;
+  return canonicalJson(current as unknown as JsonValue) === canonicalJson(wanted as unknown as JsonValue);
 }
 
 function parseManifests(manifest: string): AdmissionObject[] {

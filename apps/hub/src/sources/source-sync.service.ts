@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApplicationEntity, type Database, type SessionLock, SourceEntity } from '@capstan/persistence';
 import { KeyedSerialQueue } from '@capstan/async';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { DATABASE } from '../database/database.module';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { RenderPipelineService } from '../rendering/render-pipeline.service';
 import { type CommitInfo, GitMirror } from './git/git-mirror';
 import { SourcesService } from './sources.service';
+import { CapstanException } from '../common/capstan.exception';
+import { PoliciesService } from '../policies/policies.service';
+import { PolicyFileError, readPolicyFolder } from '../policies/policy-files';
 
 /** How often the poller looks for sources whose interval has elapsed. */
 const pollTickMs = 1_000;
@@ -42,6 +46,7 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     private readonly sources: SourcesService,
     private readonly mirror: GitMirror,
     private readonly pipeline: RenderPipelineService,
+    private readonly policies: PoliciesService,
     private readonly events: DesiredStateEvents,
   ) {
     this.pollerLock = this.database.sessionLock('capstan:source-poller', {
@@ -123,6 +128,19 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
     await Promise.all(idle.map(({ name }) => this.sync(name)));
   }
 
+  /** The source's policy folder, taken whole or not at all; what went wrong (a file, a name taken), or null. */
+  private async syncPolicies(source: SourceEntity, commit: CommitInfo, tree: string): Promise<string | null> {
+    if (source.policyPath === null) return null;
+    try {
+      const changed = await this.policies.syncFromSource(source, commit.sha, readPolicyFolder(join(tree, source.path), source.policyPath));
+      if (changed.created.length + changed.updated.length + changed.deleted.length > 0) this.logger.log(`source ${source.name}: policies at ${commit.sha.slice(0, 7)}: ${JSON.stringify(changed)}`);
+      return null;
+    } catch (error) {
+      if (!(error instanceof PolicyFileError) && !(error instanceof CapstanException)) throw error;
+      return `policies: ${error.message}`;
+    }
+  }
+
   private async syncOnce(sourceName: string): Promise<SyncOutcome> {
     const repository = this.dataSource.getRepository(SourceEntity);
     const source = await repository.findOneBy({ name: sourceName });
@@ -132,9 +150,12 @@ export class SourceSyncService implements OnApplicationBootstrap, OnApplicationS
       const commit = await this.mirror.fetch(source.id, remote, source.ref);
       if (source.requireSignedCommits) await this.mirror.verifyCommit(source.id, commit.sha, source.signingKeys ?? '');
       const tree = await this.mirror.checkout(source.id, remote, commit.sha);
+      // Policies first: the commit's bundles are judged by the commit's policies.
+      const policyError = await this.syncPolicies(source, commit, tree);
       const rendered = await this.pipeline.renderCommit(source, commit, tree);
-      await repository.update({ id: source.id }, { lastCommitSha: commit.sha, lastFetchedAt: new Date(), lastError: rendered.error });
-      return rendered.error ? { status: 'failed', error: rendered.error } : { status: rendered.created ? 'synced' : 'unchanged', commit };
+      const error = [policyError, rendered.error].filter(Boolean).join('; ') || null;
+      await repository.update({ id: source.id }, { lastCommitSha: commit.sha, lastFetchedAt: new Date(), lastError: error });
+      return error ? { status: 'failed', error } : { status: rendered.created ? 'synced' : 'unchanged', commit };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn(`source ${sourceName}: ${message}`);

@@ -28,6 +28,9 @@ export class SourceDto {
   @Field({ description: 'Folder in the repository that application paths are relative to' })
   path: string;
 
+  @Field(() => String, { nullable: true, description: 'Folder in the repository whose files are fleet-wide policies, kept in step with each commit; null: none' })
+  policyPath: string | null;
+
   @Field(() => Int)
   pollIntervalSeconds: number;
 
@@ -98,6 +101,11 @@ class SourceFieldsInput {
   @Omittable()
   @IsRepositoryPath()
   path?: string;
+
+  @Field(() => String, { nullable: true, description: 'Folder whose YAML or JSON files are fleet-wide policies (Capstan policies, or ValidatingAdmissionPolicies with their bindings); null: none' })
+  @IsOptional()
+  @IsRepositoryPath()
+  policyPath?: string | null;
 
   @Field(() => Int, { nullable: true })
   @Omittable()

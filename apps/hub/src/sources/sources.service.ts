@@ -14,6 +14,7 @@ export interface SourceFields {
   url?: string;
   ref?: string;
   path?: string;
+  policyPath?: string | null;
   pollIntervalSeconds?: number;
   requireSignedCommits?: boolean;
   signingKeys?: string | null;

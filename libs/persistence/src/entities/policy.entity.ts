@@ -1,5 +1,6 @@
 import type { Policy, PolicyExemption, PolicyMode, PolicyRule, PolicyScope } from '@capstan/policy';
 import { policyModes } from '@capstan/policy';
+import { SourceEntity } from './source.entity';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 
 /**
@@ -30,6 +31,14 @@ export class PolicyEntity {
 
   @Column({ type: 'jsonb' })
   rules: PolicyRule[];
+
+  /** The git source the policy comes from (its `policyPath`), which alone changes it; null: made through the API. */
+  @Column({ name: 'source_id', type: 'uuid', nullable: true })
+  sourceId: string | null;
+
+  @ManyToOne(() => SourceEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'source_id' })
+  source?: SourceEntity;
 
   /** 1 when created, one more at every update. */
   @Column({ type: 'integer' })

@@ -24,6 +24,10 @@ export class SourceEntity {
   @Column({ type: 'text', default: '' })
   path: string;
 
+  /** Folder in the repository whose files are fleet-wide policies; null: the source holds none. */
+  @Column({ name: 'policy_path', type: 'text', nullable: true })
+  policyPath: string | null;
+
   @Column({ name: 'poll_interval_seconds', type: 'integer', default: 60 })
   pollIntervalSeconds: number;
 
