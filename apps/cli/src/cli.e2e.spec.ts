@@ -180,7 +180,7 @@ describe('capstan against a hub, through its GraphQL API', () => {
     expect(await capstan(['policy', 'apply', '-f', file])).toEqual({ code: 0, stdout: 'Policy no-privilege created: version 1, mode audit.\n', stderr: '' });
     writeFileSync(file, JSON.stringify({ name: 'no-privilege', mode: 'warn' }));
     expect((await capstan(['policy', 'apply', '-f', file])).stdout).toBe('Policy no-privilege updated: version 2, mode warn.\n');
-    expect(JSON.parse((await capstan(['policy', 'get', 'no-privilege', '-o', 'json'])).stdout)).toMatchObject({ version: 2, mode: 'warn', versions: [{ version: 2 }, { version: 1 }] });
+    expect(JSON.parse((await capstan(['policy', 'get', 'no-privilege', '-o', 'json'])).stdout)).toMatchObject({ version: 2, mode: 'warn', source: null, versions: [{ version: 2 }, { version: 1 }] });
     expect(JSON.parse((await capstan(['policy', 'impact', '-f', file, '-o', 'json'])).stdout)).toMatchObject({ version: 3, wouldBlock: false, objects: 0 });
     writeFileSync(file, 'name: x\nrulez: []\n');
     expect(await capstan(['policy', 'apply', '-f', file])).toMatchObject({ code: 2, stderr: `capstan: ${file}: field 'rulez': is not a policy field (name, description, mode, scope, exemptions, rules)\n` });

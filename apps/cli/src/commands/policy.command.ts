@@ -23,6 +23,8 @@ interface Policy {
   description: string;
   mode: string;
   version: number;
+  /** The git source it comes from; null when made through the API. */
+  source: string | null;
   scope: Record<string, unknown>;
   exemptions: Array<Record<string, unknown>>;
   rules: Array<Record<string, unknown>>;
@@ -51,7 +53,7 @@ interface PolicyImpact {
   byTeam: Array<{ key: string; objects: number; clusters: number }>;
 }
 
-const policyFields = 'name description mode version scope exemptions rules updatedAt';
+const policyFields = 'name description mode version source scope exemptions rules updatedAt';
 const listPolicies = `{ policies { ${policyFields} } }`;
 const getPolicy = `query($name: String!) { policy(name: $name) { ${policyFields} versions { version savedBy createdAt } } }`;
 const savePolicy = (mutation: 'createPolicy' | 'updatePolicy') => `mutation($input: PolicyInput!, $reason: String) { ${mutation}(input: $input, reason: $reason) { ${policyFields} } }`;
@@ -94,6 +96,7 @@ const policyList: ListView<Policy> = {
     { header: 'mode', value: (policy) => policy.mode, state: true },
     { header: 'version', value: (policy) => policy.version },
     { header: 'rules', value: (policy) => policy.rules.map(ruleName).join(',') },
+    { header: 'from', value: (policy) => (policy.source ? `git: ${policy.source}` : 'api') },
     { header: 'updated', value: (policy) => formatAge(policy.updatedAt) },
     { header: 'description', value: (policy) => policy.description },
   ],
@@ -109,6 +112,7 @@ const policyDescription: ItemView<Policy> = {
         ['Description', policy.description],
         ['Mode', policy.mode, true],
         ['Version', policy.version],
+        ['From', policy.source ? `git source ${policy.source} (change it there)` : 'the API'],
         ['Scope', Object.keys(policy.scope).length ? JSON.stringify(policy.scope) : 'the whole fleet'],
         ['Exemptions', policy.exemptions.map((exemption) => JSON.stringify(exemption)).join('\n')],
         ['Rules', policy.rules.map((rule) => `${ruleName(rule)} ${JSON.stringify(rule)}`).join('\n')],
