@@ -11,6 +11,7 @@ import { buildKubeconfig } from '@capstan/kube-sim';
 import { testDatabaseKinds } from '@capstan/persistence';
 import { DataSource } from 'typeorm';
 import { startTestFleet, type TestFleet } from '../testing/test-fleet';
+import { subscribeGraphql } from '../testing/test-subscription';
 import { eventually } from '../testing/wait';
 import { referenceKubectl } from '../testing/reference-kubectl';
 
@@ -77,6 +78,11 @@ describeWithKubectl.each(testDatabaseKinds())('compliance of live clusters (%s)'
 
   it('shows an object created with kubectl that violates a policy NonCompliant within seconds, and Compliant once fixed', async () => {
     expect((await eventually(ofEu, (view) => view?.state === 'Compliant')).state).toBe('Compliant');
+    const changes = subscribeGraphql<{ complianceChanged: { state: string; violatingObjects: Array<{ name: string }> } }>(
+      fleet.hub.hub.url,
+      fleet.hub.adminToken,
+      `subscription { complianceChanged(cluster: "eu-1", policy: "no-escalation") { state violatingObjects { name } } }`,
+    );
     await apply('debug.yaml', deployment(true));
     const violating = await eventually(ofEu, (view) => view.state === 'NonCompliant', 10_000);
     expect(violating).toMatchObject({
@@ -86,8 +92,12 @@ describeWithKubectl.each(testDatabaseKinds())('compliance of live clusters (%s)'
       violatingObjects: [{ kind: 'Deployment', namespace: 'sandbox', name: 'debug', rule: 'allow-privilege-escalation', fieldPath: 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', message: expect.stringMatching(/^Deployment\/sandbox\/debug: /) }],
     });
 
+    // Subscribers hear each change as the agent reports it.
+    await changes.until(({ data }) => data?.complianceChanged.state === 'NonCompliant' && data.complianceChanged.violatingObjects[0]?.name === 'debug', 10_000);
     await apply('debug.yaml', deployment(false));
     const fixed = await eventually(ofEu, (view) => view.state === 'Compliant', 10_000);
+    await changes.until(({ data }) => data?.complianceChanged.state === 'Compliant', 10_000);
+    await changes.close();
     expect(fixed.violatingObjects).toEqual([]);
     expect(fixed.history.edges.map(({ node }) => [node.compliant, `${node.kind}/${node.namespace}/${node.name}`, node.policyVersion, node.violations.map((violation) => violation.rule)])).toEqual([
       [true, 'Deployment/sandbox/debug', 1, []],
@@ -119,6 +129,15 @@ describeWithKubectl.each(testDatabaseKinds())('compliance of live clusters (%s)'
     const gone = await eventually(ofEu, (view) => view.state === 'Compliant', 10_000);
     expect(gone.history.edges[0].node).toMatchObject({ compliant: true, name: 'debug', policyVersion: 2 });
   }, 30_000);
+
+  it("keeps a scoped token's subscription to its own clusters", async () => {
+    await fleet.hub.data(`mutation { createClusterGroup(input: { name: "us", selector: "region=us" }) { name } }`);
+    const { createApiToken } = await fleet.hub.data<{ createApiToken: { secret: string } }>(`mutation { createApiToken(input: { name: "us-viewer", role: viewer, groupScope: ["us"] }) { secret } }`);
+    const outOfScope = subscribeGraphql(fleet.hub.hub.url, createApiToken.secret, `subscription { complianceChanged(cluster: "eu-1") { state } }`);
+    const refused = await outOfScope.until(({ errors }) => errors !== undefined, 10_000);
+    expect(refused.errors?.[0].extensions?.['code']).toBe('NOT_FOUND');
+    await outOfScope.close();
+  });
 
   it('reads Unknown for a cluster whose agent is not connected', async () => {
     await fleet.agents[1].stop();
