@@ -174,6 +174,21 @@ describe('capstan against a hub, through its GraphQL API', () => {
     expect((await capstan(['audit', '-o', 'json'])).stdout).toContain('"action": "cluster.registration.create"');
   });
 
+  it('changes the fleet: pauses and resumes a cluster, makes and revokes a token, deletes a cluster', async () => {
+    expect((await capstan(['cluster', 'register', 'lab-9', '--label', 'env=lab', '--agent-command'])).code).toBe(0);
+    expect((await capstan(['cluster', 'pause', 'lab-9', '--reason', 'maintenance'])).stdout).toContain('lab-9');
+    expect(JSON.parse((await capstan(['cluster', 'get', 'lab-9', '-o', 'json'])).stdout)).toMatchObject({ paused: true });
+    expect((await capstan(['cluster', 'resume', 'lab-9', '--reason', 'done'])).code).toBe(0);
+    expect(JSON.parse((await capstan(['cluster', 'get', 'lab-9', '-o', 'json'])).stdout)).toMatchObject({ paused: false });
+    const created = await capstan(['token', 'create', 'ci-bot', '--role', 'operator', '-o', 'json']);
+    const { secret } = JSON.parse(created.stdout) as { secret: string };
+    expect((await capstan(['cluster', 'list', '-o', 'name'], { CAPSTAN_HUB: hub.endpoints.url, CAPSTAN_TOKEN: secret })).code).toBe(0);
+    expect((await capstan(['token', 'revoke', 'ci-bot', '--reason', 'rotated'])).code).toBe(0);
+    expect((await capstan(['cluster', 'list'], { CAPSTAN_HUB: hub.endpoints.url, CAPSTAN_TOKEN: secret })).code).toBe(4);
+    expect((await capstan(['cluster', 'delete', 'lab-9', '--reason', 'gone'])).stdout).toBe('Cluster lab-9 deleted.\n');
+    expect((await capstan(['cluster', 'get', 'lab-9'])).code).toBe(3);
+  });
+
   it('creates a policy from YAML, saves it again as its next version, and shows what a draft would find', async () => {
     const file = join(configHome, 'policy.yaml');
     writeFileSync(file, 'name: no-privilege\ndescription: no privileged containers\nmode: audit\nrules:\n  - type: builtin\n    id: privileged-container\n');
