@@ -13,9 +13,9 @@ interface StartedHub {
   output: () => string;
 }
 
-/** Runs `npm start -- ARGS` exactly as a user would, and waits for the hub to say where it listens. */
+/** Runs `npm start -- --no-demo ARGS` (the hub alone; demo.e2e.spec.ts starts the demo) exactly as a user would, and waits for the hub to say where it listens. */
 function npmStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise<StartedHub> {
-  const child = spawn('npm', ['start', '--', ...args], {
+  const child = spawn('npm', ['start', '--', '--no-demo', ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, DATABASE_URL: '', NODE_OPTIONS: '', CAPSTAN_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +51,7 @@ async function graphql(url: string, token: string, query: string) {
   return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 }
 
-describe('the hub started with npm start on its embedded database', () => {
+describe('the hub alone, started with npm start -- --no-demo on its embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'capstan-hub-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
