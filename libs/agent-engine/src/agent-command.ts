@@ -31,6 +31,11 @@ export function agentCommand(name = 'agent'): Command {
       );
       agent.on('refused', (application: string, reason: string) => process.stderr.write(`${application}: refused: ${reason}\n`));
       agent.on('failed', (application: string, reason: string) => process.stderr.write(`${application}: failed: ${reason}\n`));
+      agent.on('admissionDelivered', (changeSet: { entries: Array<{ subject: string; action: string }> }) => {
+        const changes = changeSet.entries.filter((entry) => entry.action !== 'unchanged');
+        if (changes.length > 0) process.stdout.write(`admission: ${changes.map((entry) => `${entry.subject} ${entry.action}`).join(', ')}\n`);
+      });
+      agent.on('admissionFailed', (reason: string) => process.stderr.write(`admission: ${reason}\n`));
       agent.on('credentialRefused', (details: string, retryInMs: number) =>
         process.stderr.write(`the hub refused this cluster's credential: ${details} (trying again in ${Math.round(retryInMs / 1000)} s)\n`),
       );

@@ -1,7 +1,10 @@
 import { once } from 'node:events';
+import { create } from '@bufbuild/protobuf';
 import type { JsonObject } from '@capstan/manifest';
-import { HealPolicy } from '@capstan/proto';
+import type { Policy } from '@capstan/policy';
+import { HealPolicy, PolicySetSchema } from '@capstan/proto';
 import { Agent, type AgentOptions, defaultAgentOptions } from './agent';
+import { DesiredStateCache } from './desired-state-cache';
 import { FakeHub } from './testing/fake-hub';
 import { startTestCluster, type TestCluster, until } from './testing/simulated-cluster';
 
@@ -130,5 +133,28 @@ describe('an agent', () => {
     const container = () => (test.cluster.findObject(webRef)?.['spec'] as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0];
     await until(() => container().image === 'shop/web:1.0');
     expect(replicas()).toBe(6);
+  });
+
+  it('delivers the enforce policies it last received to the cluster’s admission when started with the hub away', async () => {
+    const pinned: Policy = {
+      name: 'images',
+      description: '',
+      mode: 'enforce',
+      version: 1,
+      scope: {},
+      exemptions: [],
+      rules: [{ type: 'cel', name: 'pinned', matchConstraints: { resourceRules: [{ apiGroups: ['apps'], kinds: ['Deployment'] }] }, validations: [{ expression: "object.spec.template.spec.containers.all(c, c.image.contains(':'))" }] }],
+    };
+    test.cluster.createObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'capstan-system' } });
+    await new DesiredStateCache(test.resources, 'capstan-system').writePolicies(create(PolicySetSchema, { digest: 'd1', policies: [{ name: 'images', version: 1, mode: 'enforce', definitionJson: JSON.stringify(pinned) }] }));
+    hub.stop();
+    const agent = new Agent({ ...defaultAgentOptions(), hub: { address: hub.address, insecure: true }, hubPublicKey: hub.publicKey, credential: hub.credential, kubeConfig: test.kubeConfig });
+    agents.push(agent);
+    const delivered = once(agent, 'admissionDelivered');
+    await agent.start();
+    await delivered;
+    expect(test.cluster.findObject({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', name: 'capstan-images-pinned' })?.['spec']).toMatchObject({ validationActions: ['Deny'] });
+    const unpinned = JSON.parse(JSON.stringify(web).replace('shop/web:1.0', 'shop/web')) as JsonObject;
+    expect(() => test.cluster.createObject(unpinned)).toThrow("ValidatingAdmissionPolicy 'capstan-images-pinned' with binding 'capstan-images-pinned' denied request");
   });
 });

@@ -4,9 +4,10 @@ import { KeyedSerialQueue } from '@capstan/async';
 import { liveDigest, type ObjectDrift } from '@capstan/diff';
 import { InventoryStore, ResourceManager } from '@capstan/kube';
 import type { JsonObject } from '@capstan/manifest';
-import { type ApplicationDesiredState, ApplicationDesiredStateSchema, type HealInstruction, HealPolicy, type HubMessage } from '@capstan/proto';
+import { type ApplicationDesiredState, ApplicationDesiredStateSchema, type HealInstruction, HealPolicy, type HubMessage, type PolicySet } from '@capstan/proto';
 import { capstanFieldManager, type ChangeSet, entriesWith } from '@capstan/vocabulary';
 import { type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { AdmissionDelivery } from './admission-delivery';
 import { ApplicationState, type ManagedObject, objectKey } from './application-state';
 import { BundleVerificationError } from './bundle-verification';
 import { ComplianceMonitor } from './compliance-monitor';
@@ -54,8 +55,9 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * verify), `failed` (application, reason), `drift` (application, ObjectDrift), `healed`
  * (application, ChangeSet), `retired` (application, ChangeSet), `verified` (per-application live
  * digests), `paused`, `resumed`, `complianceFailed` (reason: a policy that cannot be judged, kinds
- * that cannot be watched), and `credentialRefused` (the hub's details, the wait before the next try
- * in milliseconds).
+ * that cannot be watched), `admissionDelivered` (ChangeSet of the native admission policies),
+ * `admissionFailed` (reason: a policy that cannot be enforced at admission), and
+ * `credentialRefused` (the hub's details, the wait before the next try in milliseconds).
  */
 export class Agent extends EventEmitter {
   private readonly hub: HubClient;
@@ -66,6 +68,7 @@ export class Agent extends EventEmitter {
   private readonly pruner: Pruner;
   private readonly monitor: Monitor;
   private readonly compliance: ComplianceMonitor;
+  private readonly admission: AdmissionDelivery;
   private readonly reporter: Reporter;
   private readonly applications = new Map<string, ApplicationState>();
   private readonly queue = new KeyedSerialQueue<string>();
@@ -106,6 +109,10 @@ export class Agent extends EventEmitter {
       changed: (verdict) => this.reporter.complianceChanged(verdict),
       failed: (reason) => this.emit('complianceFailed', reason),
     });
+    this.admission = new AdmissionDelivery(this.resources, options.namespace, {
+      delivered: (changeSet) => this.emit('admissionDelivered', changeSet),
+      failed: (reason) => this.emit('admissionFailed', reason),
+    });
   }
 
   /** Registers when needed, then keeps a session with the hub until stopped. */
@@ -125,11 +132,13 @@ export class Agent extends EventEmitter {
     }
     await Promise.all([...this.applications.values()].map((state) => this.run(state.name, () => this.converge(state.desired))));
     const policies = await this.cache.readPolicies();
-    if (policies) this.compliance.enforce(policies);
+    if (policies) this.enforcePolicies(policies);
     await this.session.open();
-    // One read-back at a time: a slow one is not queued up behind by the next ones.
+    // One read-back at a time: a slow one is not queued up behind by the next ones. The native
+    // admission policies are delivered again with it, in case one was deleted or changed out of band.
     let verifying = false;
     this.checksums = setInterval(() => {
+      this.admission.redeliver();
       if (verifying) return;
       verifying = true;
       void this.verifyLive().finally(() => (verifying = false));
@@ -147,7 +156,7 @@ export class Agent extends EventEmitter {
     this.session.close();
     this.monitor.stop();
     this.compliance.stop();
-    await this.queue.drained();
+    await Promise.all([this.queue.drained(), this.admission.stop()]);
     this.hub.close();
   }
 
@@ -167,11 +176,17 @@ export class Agent extends EventEmitter {
       done = Promise.all([this.retireUnlisted(), ...applications.map((desired) => this.run(desired.application, () => this.converge(desired)))]);
     } else if (message.body.case === 'policies') {
       const set = message.body.value;
-      this.compliance.enforce(set);
+      this.enforcePolicies(set);
       done = this.cache.writePolicies(set).catch((error: unknown) => this.emit('complianceFailed', `the policies in force could not be cached: ${messageOf(error)}`));
     }
     const previous = this.acknowledged;
     this.acknowledged = Promise.all([previous, done]).then(acknowledge);
+  }
+
+  /** The policies in force: judged on live objects, and those in enforce delivered to the cluster's admission. */
+  private enforcePolicies(set: PolicySet): void {
+    this.compliance.enforce(set);
+    this.admission.deliver(set);
   }
 
   /**

@@ -70,8 +70,10 @@ export class ValidatingAdmission {
 
 function compiledPair(policy: JsonObject, binding: JsonObject): BoundPolicy | null {
   try {
-    const converted = policyFromValidatingAdmissionPolicy(policy as unknown as AdmissionObject, binding as unknown as AdmissionObject);
-    return { policyName: nameOf(policy), bindingName: nameOf(binding), compiled: compilePolicy(converted) };
+    const { scope, ...converted } = policyFromValidatingAdmissionPolicy(policy as unknown as AdmissionObject, binding as unknown as AdmissionObject);
+    // Which clusters a Capstan policy is for (kept in its annotation) is the hub's business: the API server judges every request.
+    const { groups: _groups, clusterSelector: _clusterSelector, ...inCluster } = scope;
+    return { policyName: nameOf(policy), bindingName: nameOf(binding), compiled: compilePolicy({ ...converted, scope: inCluster }) };
   } catch (error) {
     // The API server reports a policy it cannot use in its status and admits as its failurePolicy says; here it judges nothing.
     if (error instanceof PolicyError) return null;

@@ -17,4 +17,16 @@ export { evaluate } from './evaluate';
 export { kindsJudged } from './kinds-judged';
 export { type ExpressionPosition, PolicyError, type PolicyErrorCode, policyErrorCodes } from './policy-error';
 export * from './types';
-export { type AdmissionObject, admissionApiVersion, exemptionsAnnotation, exemptionsCondition, policyFromValidatingAdmissionPolicy, ruleAnnotation, validatingAdmissionPoliciesFor } from './vap';
+export { isNativeAdmissionObject, managedByLabel, type NativeAdmission, nativeAdmissionFor, type NativeAdmissionOptions, nativeNamePrefix, policyNameAnnotation, policyVersionAnnotation } from './native-admission';
+export {
+  type AdmissionObject,
+  admissionApiVersion,
+  type ConversionOptions,
+  exemptionsAnnotation,
+  exemptionsCondition,
+  namespacedScopeCondition,
+  policyFromValidatingAdmissionPolicy,
+  ruleAnnotation,
+  validatingAdmissionPairsFor,
+  validatingAdmissionPoliciesFor,
+} from './vap';

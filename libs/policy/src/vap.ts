@@ -25,6 +25,8 @@ export const ruleAnnotation = 'capstan.io/policy-rule';
 export const exemptionsAnnotation = 'capstan.io/exemptions';
 /** The name of the match condition that carries a policy's exemptions. */
 export const exemptionsCondition = 'capstan-exemptions';
+/** The name of the match condition that keeps cluster-scoped objects out of a scope listing namespaces. */
+export const namespacedScopeCondition = 'capstan-namespaced-scope';
 
 const defaultOperations = ['CREATE', 'UPDATE'];
 
@@ -123,20 +125,33 @@ function scopeResourceRules(kinds: readonly GroupKind[], unknownKinds: Record<st
   return [...byGroup].map(([group, groupKinds]) => ({ apiGroups: [group], apiVersions: ['*'], resources: resourcesFor(groupKinds, unknownKinds), operations: ['*'] }));
 }
 
+/** How a policy becomes ValidatingAdmissionPolicies. */
+export interface ConversionOptions {
+  /** Exemptions expired at this time (ms) are left out; without it all are kept. */
+  now?: number;
+  /** Put before `<policy>-<rule>` in the objects' names. */
+  namePrefix?: string;
+}
+
 /**
  * The ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding of each CEL rule of a policy,
  * for delivery to clusters (built-in rules have none). Exemptions expired at `now` are left out.
  * A rule with `params` is refused: Kubernetes reads params from a resource, not from the policy.
  */
-export function validatingAdmissionPoliciesFor(policy: Policy, options: { now?: number } = {}): AdmissionObject[] {
+export function validatingAdmissionPoliciesFor(policy: Policy, options: ConversionOptions = {}): AdmissionObject[] {
+  return validatingAdmissionPairsFor(policy, options).flat();
+}
+
+/** As `validatingAdmissionPoliciesFor`, each CEL rule's ValidatingAdmissionPolicy with its binding. */
+export function validatingAdmissionPairsFor(policy: Policy, options: ConversionOptions = {}): Array<[vap: AdmissionObject, binding: AdmissionObject]> {
   const exemptions = policy.exemptions.filter((exemption) => exemption.expiresAt === undefined || options.now === undefined || Date.parse(exemption.expiresAt) > options.now);
-  return policy.rules.flatMap((rule, index): AdmissionObject[] => {
+  return policy.rules.flatMap((rule, index): Array<[AdmissionObject, AdmissionObject]> => {
     if (rule.type !== 'cel') return [];
     const fail = (field: string, reason: string): never => {
       throw new PolicyError('Unsupported', policy.name, `rules[${index}]${field}`, reason, rule.name);
     };
     if (rule.params !== undefined) fail('.params', 'params cannot be delivered in a ValidatingAdmissionPolicy (Kubernetes reads them from a resource)');
-    const name = `${policy.name}-${rule.name}`.toLowerCase();
+    const name = `${options.namePrefix ?? ''}${policy.name}-${rule.name}`.toLowerCase();
     if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) fail('.name', `"${name}" is not a valid object name for the ValidatingAdmissionPolicy`);
     const unknownKinds: Record<string, string> = {};
     const constraints = rule.matchConstraints ?? {};
@@ -163,6 +178,8 @@ export function validatingAdmissionPoliciesFor(policy: Policy, options: { now?: 
         : {}),
     };
     const matchConditions = [...(rule.matchConditions ?? [])];
+    // The binding's namespaceSelector never skips cluster-scoped objects other than Namespaces; Capstan's scope leaves them out.
+    if (policy.scope.namespaces) matchConditions.push({ name: namespacedScopeCondition, expression: "request.namespace != '' || request.kind.kind == 'Namespace'" });
     if (exemptions.length > 0) matchConditions.push({ name: exemptionsCondition, expression: exemptionsExpression(exemptions) });
     const vap: AdmissionObject = {
       apiVersion: admissionApiVersion,
@@ -200,7 +217,7 @@ export function validatingAdmissionPoliciesFor(policy: Policy, options: { now?: 
         ...(Object.keys(matchResources).length > 0 ? { matchResources } : {}),
       },
     };
-    return [vap, binding];
+    return [[vap, binding]];
   });
 }
 
@@ -289,7 +306,8 @@ export function policyFromValidatingAdmissionPolicy(vap: AdmissionObject, bindin
       fail(`binding.metadata.annotations['${exemptionsAnnotation}']`, 'is not JSON');
     }
   }
-  const matchConditions = (Array.isArray(spec.matchConditions) ? (spec.matchConditions as CelRule['matchConditions']) ?? [] : []).filter((condition) => !(exempted !== undefined && condition.name === exemptionsCondition));
+  const derivedCondition = (condition: { name: string }) => (exempted !== undefined && condition.name === exemptionsCondition) || (namespaces !== undefined && condition.name === namespacedScopeCondition);
+  const matchConditions = (Array.isArray(spec.matchConditions) ? (spec.matchConditions as CelRule['matchConditions']) ?? [] : []).filter((condition) => !derivedCondition(condition));
   const variables = Array.isArray(spec.variables) ? (spec.variables as CelRule['variables']) : undefined;
   const rawValidations = Array.isArray(spec.validations) ? (spec.validations as Array<Record<string, unknown>>) : [];
   const namespaceSelector = mergeSelectors(isFields(constraints.namespaceSelector) ? (constraints.namespaceSelector as LabelSelector) : undefined, bindingNamespaceSelector);
