@@ -42,12 +42,19 @@ export const demoSourceName = 'demo';
 
 export const demoPolicy = {
   name: 'baseline',
-  description: 'containers may not gain privileges or run unpinned images',
+  description: 'containers may not gain privileges or run unpinned images; at most 10 replicas',
   mode: 'enforce',
   rules: [
     { type: 'builtin', id: 'allow-privilege-escalation' },
     { type: 'builtin', id: 'privileged-container' },
     { type: 'builtin', id: 'image-tag' },
+    // CEL: also delivered to each cluster as a ValidatingAdmissionPolicy, refusing at the door.
+    {
+      type: 'cel',
+      name: 'max-replicas',
+      matchConstraints: { resourceRules: [{ apiGroups: ['apps'], kinds: ['Deployment'], operations: ['CREATE', 'UPDATE'] }] },
+      validations: [{ expression: '!has(object.spec.replicas) || object.spec.replicas <= 10', message: 'at most 10 replicas per Deployment' }],
+    },
   ],
 };
 
