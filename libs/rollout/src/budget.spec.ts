@@ -1,4 +1,4 @@
-import { budgetError, resolveBudget } from './budget';
+import { budgetError, parseBudget, resolveBudget } from './budget';
 import type { ClusterBudget } from './types';
 
 describe('cluster budgets', () => {
@@ -30,5 +30,16 @@ describe('cluster budgets', () => {
 
   it.each([-1, 1.5, '101%', '-5%', '25', 'a%', '%', '25 %', null, true])('refuses %j', (budget) => {
     expect(budgetError(budget)).toMatch(/non-negative integer or a share/);
+  });
+});
+
+describe('budgets as the API gives them', () => {
+  it.each<[string, ClusterBudget]>([
+    ['3', 3],
+    ['0', 0],
+    ['25%', '25%'],
+    ['12.5%', '12.5%'],
+  ])('reads %s as %p', (text, budget) => {
+    expect(parseBudget(text)).toEqual(budget);
   });
 });

@@ -10,6 +10,11 @@ export function budgetError(budget: unknown): string | null {
   return `must be a non-negative integer or a share from "0%" to "100%", not ${JSON.stringify(budget)}`;
 }
 
+/** A budget as the API gives it, a string: a count ("3") or a share ("25%"); `budgetError` tells whether it is either. */
+export function parseBudget(value: string): ClusterBudget {
+  return /^\d+$/.test(value) ? Number(value) : (value as ClusterBudget);
+}
+
 export interface BudgetOptions {
   /** The budget when the strategy names none. */
   fallback: ClusterBudget;

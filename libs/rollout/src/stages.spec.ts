@@ -1,5 +1,5 @@
-import { assignStages } from './stages';
-import type { FleetCluster, RolloutStrategy, StageProgress } from './types';
+import { assignStages, planBatches, type PlannedStage } from './stages';
+import type { FleetCluster, RolloutStrategy } from './types';
 
 const fleet: FleetCluster[] = [
   { name: 'eu-1', labels: { env: 'prod', region: 'eu', wave: '10' }, groups: ['europe', 'canaries'] },
@@ -11,9 +11,9 @@ const fleet: FleetCluster[] = [
 const everyName = fleet.map((cluster) => cluster.name);
 
 /** Each stage as its batches' cluster names. */
-const batchesOf = (stages: StageProgress[]): Record<string, string[][]> => Object.fromEntries(stages.map((stage) => [stage.name, stage.batches.map((batch) => batch.clusters)]));
+const batchesOf = (stages: PlannedStage[]): Record<string, string[][]> => Object.fromEntries(stages.map((stage) => [stage.name, stage.batches]));
 
-describe('assigning clusters to stages', () => {
+describe('cutting a fleet into stages and batches', () => {
   it.each<[string, RolloutStrategy, string[], Record<string, string[][]>]>([
     ['a stage without groups or selector takes every cluster', { stages: [{ name: 'all' }] }, everyName, { all: [['ap-1', 'eu-1', 'eu-2', 'us-1', 'us-2']] }],
     [
@@ -53,7 +53,13 @@ describe('assigning clusters to stages', () => {
     ['25 % of 3 clusters is 0, raised to 1 a batch', { stages: [{ name: 'prod', selector: 'env=prod', maxConcurrency: '25%' }, { name: 'rest' }] }, everyName, { prod: [['eu-1'], ['eu-2'], ['us-1']], rest: [['ap-1', 'us-2']] }],
     ['a concurrency larger than the stage is one batch', { stages: [{ name: 'all', maxConcurrency: 50 }] }, everyName, { all: [['ap-1', 'eu-1', 'eu-2', 'us-1', 'us-2']] }],
   ])('%s', (_, strategy, targets, expected) => {
-    expect(batchesOf(assignStages(strategy, fleet, targets))).toEqual(expected);
+    expect(batchesOf(planBatches(strategy.stages, fleet, targets))).toEqual(expected);
+  });
+
+  it('needs of a stage only what selects and orders its clusters, so a policy rollout plans with it too', () => {
+    const [canaries, rest] = planBatches([{ name: 'canaries', groups: ['canaries'], maxConcurrency: 1 }], fleet, everyName);
+    expect(canaries).toEqual({ name: 'canaries', maxConcurrency: 1, batches: [['eu-1'], ['us-1']] });
+    expect(rest).toEqual({ name: 'remaining', maxConcurrency: 3, batches: [['ap-1', 'eu-2', 'us-2']] });
   });
 
   it('starts clusters without the ordering label after those with it, whatever their names', () => {
@@ -63,9 +69,12 @@ describe('assigning clusters to stages', () => {
       { name: 'c', labels: { wave: '1' }, groups: [] },
       { name: 'd', labels: { other: '0' }, groups: [] },
     ];
-    const [stage] = assignStages({ stages: [{ name: 'all', orderByLabel: 'wave' }] }, unordered, ['a', 'b', 'c', 'd']);
-    expect(stage.batches[0].clusters).toEqual(['c', 'b', 'a', 'd']);
+    const [stage] = planBatches([{ name: 'all', orderByLabel: 'wave' }], unordered, ['a', 'b', 'c', 'd']);
+    expect(stage.batches[0]).toEqual(['c', 'b', 'a', 'd']);
   });
+});
+
+describe("planning an application rollout's stages", () => {
 
   it('resolves budgets for each stage and starts everything pending', () => {
     const strategy: RolloutStrategy = { stages: [{ name: 'prod', selector: 'env=prod', maxConcurrency: '25%', maxFailures: '50%' }] };

@@ -5,7 +5,7 @@ import { newerRevisionActions, remainingStageName, rolloutFailureActions, Rollou
 export const defaultProgressDeadlineSeconds = 600;
 
 /** A stage's strategy by name; the implicit `remaining` stage takes every default. */
-export function stageStrategy(strategy: RolloutStrategy, stageName: string): StageStrategy {
+export function stageStrategy(strategy: Pick<RolloutStrategy, 'stages'>, stageName: string): StageStrategy {
   return strategy.stages.find((stage) => stage.name === stageName) ?? { name: stageName };
 }
 
@@ -14,12 +14,7 @@ export const progressDeadlineMs = (stage: StageStrategy): number => (stage.progr
 
 /** Throws a RolloutStrategyError naming the first field of `strategy` that cannot be followed. */
 export function validateStrategy(strategy: RolloutStrategy): void {
-  if (!Array.isArray(strategy.stages) || strategy.stages.length === 0) throw new RolloutStrategyError('stages', 'name at least one stage');
-  const seen = new Set<string>();
-  strategy.stages.forEach((stage, index) => {
-    validateStage(stage, `stages[${index}]`, seen);
-    seen.add(stage.name);
-  });
+  validateStages(strategy.stages);
   if (strategy.onFailure !== undefined && !rolloutFailureActions.includes(strategy.onFailure)) {
     throw new RolloutStrategyError('onFailure', `must be ${rolloutFailureActions.join(' or ')}, not ${JSON.stringify(strategy.onFailure)}`);
   }
@@ -30,6 +25,16 @@ export function validateStrategy(strategy: RolloutStrategy): void {
   if (perMinute !== undefined && !(Number.isInteger(perMinute) && perMinute >= 1)) {
     throw new RolloutStrategyError('maxClustersPerMinute', `must be an integer of at least 1, not ${JSON.stringify(perMinute)}`);
   }
+}
+
+/** Throws a RolloutStrategyError naming the first field of the stages (`stages[1].selector`) that cannot be followed. */
+export function validateStages(stages: readonly StageStrategy[]): void {
+  if (!Array.isArray(stages) || stages.length === 0) throw new RolloutStrategyError('stages', 'name at least one stage');
+  const seen = new Set<string>();
+  stages.forEach((stage, index) => {
+    validateStage(stage, `stages[${index}]`, seen);
+    seen.add(stage.name);
+  });
 }
 
 function validateStage(stage: StageStrategy, field: string, earlierNames: ReadonlySet<string>): void {

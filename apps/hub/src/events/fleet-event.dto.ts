@@ -24,7 +24,7 @@ export class FleetEventDto {
   @Field(() => ID, { nullable: true, description: 'The drift it belongs to: its detection, instruction and heal share it' })
   drift: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The rollout it belongs to' })
+  @Field(() => ID, { nullable: true, description: 'The rollout (of an application or a policy) it belongs to' })
   rollout: string | null;
 
   @Field({ description: 'Kind/namespace/name of the object concerned, or the rollout stage; empty when none is' })
@@ -56,7 +56,7 @@ export class FleetEventsArgs extends PageArgs {
   @IsUUID()
   drift?: string;
 
-  @Field(() => ID, { nullable: true, description: "One rollout's steps" })
+  @Field(() => ID, { nullable: true, description: "One rollout's steps (of an application or a policy)" })
   @IsOptional()
   @IsUUID()
   rollout?: string;

@@ -10,6 +10,7 @@ export interface FleetEventRecord {
   /** Null for what concerns a whole rollout. */
   clusterId: string | null;
   rolloutId?: string | null;
+  policyRolloutId?: string | null;
   applicationId?: string | null;
   driftId?: string | null;
   subject?: string;
@@ -42,6 +43,7 @@ export class FleetEventsService {
         clusterId: event.clusterId,
         applicationId: event.applicationId ?? null,
         rolloutId: event.rolloutId ?? null,
+        policyRolloutId: event.policyRolloutId ?? null,
         driftId: event.driftId ?? null,
         subject: event.subject ?? '',
         occurredAt: event.occurredAt ?? new Date(),
@@ -64,7 +66,7 @@ export class FleetEventsService {
     if (filter.application) query.andWhere('application.name = :application', { application: filter.application });
     if (filter.type) query.andWhere('event.type = :type', { type: filter.type });
     if (filter.drift) query.andWhere('event.drift_id = :drift', { drift: filter.drift });
-    if (filter.rollout) query.andWhere('event.rollout_id = :rollout', { rollout: filter.rollout });
+    if (filter.rollout) query.andWhere('(event.rollout_id = :rollout OR event.policy_rollout_id = :rollout)', { rollout: filter.rollout });
     return paginate(query, page, { column: 'event.id', direction: 'DESC', key: (event) => event.id, integer: true }, toFleetEventDto);
   }
 }
@@ -75,7 +77,7 @@ function toFleetEventDto(event: FleetEventEntity): FleetEventDto {
     occurredAt: event.occurredAt,
     type: event.type,
     cluster: event.cluster?.name ?? null,
-    rollout: event.rolloutId,
+    rollout: event.rolloutId ?? event.policyRolloutId,
     application: event.application?.name ?? null,
     drift: event.driftId,
     subject: event.subject,

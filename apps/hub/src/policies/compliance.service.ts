@@ -10,10 +10,10 @@ import type { AccessScope } from '../auth/access-policy';
 import { CapstanException } from '../common/capstan.exception';
 import { type PageArgs, paginate } from '../common/pagination';
 import { FleetEventsService } from '../events/fleet-events.service';
-import { type ClusterWithGroups, clustersWithGroups, groupContainsCluster } from '../groups/group-membership';
+import { clustersWithGroups, groupContainsCluster } from '../groups/group-membership';
 import { GroupsService } from '../groups/groups.service';
 import { LiveChanges } from '../live/live-changes';
-import { definitionOf, PoliciesService, type PolicyInForce } from './policies.service';
+import { PoliciesService, type PolicyInForce } from './policies.service';
 
 /** The policies in force for one cluster, as its agent gets them. */
 export interface PolicySetForCluster {
@@ -29,8 +29,9 @@ export interface ComplianceView {
   cluster: string;
   /** What the caller's scope decides by. */
   clusterLabels: Record<string, string>;
+  policyId: string;
   policy: string;
-  /** The version in force. */
+  /** The version in force there. */
   policyVersion: number;
   state: ComplianceState;
   /** When its agent last told of it; null before it judged this version. */
@@ -68,11 +69,11 @@ export class ComplianceService {
     live.register<ComplianceView>('compliance', (keys) => this.changedViews(keys));
   }
 
-  /** The policies whose scope takes in the cluster now, with what the scope judged it by; the digest says whether any of it changed. */
+  /** The policies in force for the cluster now, each at its version and in its mode there, with what the scope judged it by; the digest says whether any of it changed. */
   async policySetFor(cluster: ClusterEntity): Promise<PolicySetForCluster> {
     const [facts] = await clustersWithGroups(this.dataSource.manager, [cluster.name]);
-    const inForce = facts ? (await this.policies.inForce()).filter(({ compiled }) => compiled.scope.includesCluster(facts)) : [];
-    const policies = inForce.map(({ entity }) => ({ name: entity.name, version: entity.version, mode: entity.mode, definitionJson: canonicalJson(definitionOf(entity) as unknown as JsonValue) }));
+    const inForce = facts ? ((await this.policies.inForceFor(this.dataSource.manager, [facts])).get(facts.name) ?? []) : [];
+    const policies = inForce.map(({ entity, version, definition }) => ({ name: entity.name, version, mode: definition.mode, definitionJson: canonicalJson(definition as unknown as JsonValue) }));
     const clusterLabels = facts?.labels ?? {};
     const clusterGroups = facts?.groups ?? [];
     // No policies is the empty digest, what an agent that never had any holds: nothing is sent to it.
@@ -96,17 +97,19 @@ export class ComplianceService {
       }
       byPolicy.set(entry.policy, [...(byPolicy.get(entry.policy) ?? []), entry]);
     }
+    const [facts] = await clustersWithGroups(this.dataSource.manager, [cluster.name]);
+    const inForce = new Map((facts ? ((await this.policies.inForceFor(this.dataSource.manager, [facts])).get(facts.name) ?? []) : []).map((policy) => [policy.entity.name, policy]));
     const changed: string[] = [];
     await this.dataSource.transaction(async (manager) => {
       for (const name of new Set([...complete.keys(), ...byPolicy.keys()])) {
         const entries = byPolicy.get(name) ?? [];
         const version = complete.get(name) ?? entries[0]?.policyVersion ?? 0;
-        const policy = await manager.getRepository(PolicyEntity).findOneBy({ name });
+        const policy = inForce.get(name);
         if (!policy || policy.version !== version || entries.some((entry) => entry.policyVersion !== version)) {
-          this.logger.log(`cluster ${cluster.name}: ignored compliance of policy "${name}" version ${version}, which is not in force`);
+          this.logger.log(`cluster ${cluster.name}: ignored compliance of policy "${name}" version ${version}, which is not in force there`);
           continue;
         }
-        if (await this.apply(manager, cluster, policy, complete.has(name), entries, at)) changed.push(liveKey(cluster.id, policy.id));
+        if (await this.apply(manager, cluster, policy, complete.has(name), entries, at)) changed.push(liveKey(cluster.id, policy.entity.id));
       }
     });
     for (const key of changed) this.live.changed('compliance', key);
@@ -122,8 +125,7 @@ export class ComplianceService {
     if (filter.cluster) query.andWhere('cluster.name = :name', { name: filter.cluster });
     const clusters = (await query.getMany()).filter((cluster) => !group || groupContainsCluster(group, cluster));
     if (filter.cluster && clusters.length === 0 && !group) throw CapstanException.notFound('cluster', filter.cluster);
-    const inForce = (await this.policies.inForce()).filter(({ entity }) => !filter.policy || entity.name === filter.policy);
-    return this.views(clusters, inForce);
+    return this.views(clusters, (policy) => !filter.policy || policy.name === filter.policy);
   }
 
   /** The transitions of one cluster's objects under one policy, newest first. */
@@ -142,12 +144,12 @@ export class ComplianceService {
    * object whose compliance changed and an event when the cluster's state with the policy did.
    * Returns whether anything changed.
    */
-  private async apply(manager: EntityManager, cluster: ClusterEntity, policy: PolicyEntity, complete: boolean, entries: readonly ComplianceEntry[], at: Date): Promise<boolean> {
+  private async apply(manager: EntityManager, cluster: ClusterEntity, { entity: policy, version }: PolicyInForce, complete: boolean, entries: readonly ComplianceEntry[], at: Date): Promise<boolean> {
     const states = manager.getRepository(ComplianceStateEntity);
     const state = await states.createQueryBuilder('state').setLock('pessimistic_write').where('state.cluster_id = :clusterId AND state.policy_id = :policyId', { clusterId: cluster.id, policyId: policy.id }).getOne();
-    if (!complete && state?.policyVersion !== policy.version) {
+    if (!complete && state?.policyVersion !== version) {
       // Changes only make sense against the version judged whole before them.
-      this.logger.log(`cluster ${cluster.name}: ignored compliance changes of policy "${policy.name}" version ${policy.version}, not judged whole yet`);
+      this.logger.log(`cluster ${cluster.name}: ignored compliance changes of policy "${policy.name}" version ${version}, not judged whole yet`);
       return false;
     }
     // Judged whole at a new version, objects still violating stay so since they first did.
@@ -161,13 +163,13 @@ export class ComplianceService {
     }
     const transitions: ComplianceTransitionEntity[] = [];
     const transition = (record: ViolatingObjectRecord, compliant: boolean) =>
-      transitions.push(manager.getRepository(ComplianceTransitionEntity).create({ clusterId: cluster.id, policy: policy.name, policyVersion: policy.version, kind: record.object.kind, namespace: record.object.namespace, name: record.object.name, compliant, violations: compliant ? [] : record.violations, at }));
+      transitions.push(manager.getRepository(ComplianceTransitionEntity).create({ clusterId: cluster.id, policy: policy.name, policyVersion: version, kind: record.object.kind, namespace: record.object.namespace, name: record.object.name, compliant, violations: compliant ? [] : record.violations, at }));
     for (const [key, record] of before) if (!after.has(key)) transition(record, true);
     for (const [key, record] of after) if (!before.has(key)) transition(record, false);
     const violating = [...after.values()];
-    const unchanged = state !== null && state.policyVersion === policy.version && canonicalJson(state.violating as unknown as JsonValue) === canonicalJson(violating as unknown as JsonValue);
+    const unchanged = state !== null && state.policyVersion === version && canonicalJson(state.violating as unknown as JsonValue) === canonicalJson(violating as unknown as JsonValue);
     if (unchanged) return false;
-    await states.save({ ...(state ?? { clusterId: cluster.id, policyId: policy.id }), policyVersion: policy.version, violating, updatedAt: at });
+    await states.save({ ...(state ?? { clusterId: cluster.id, policyId: policy.id }), policyVersion: version, violating, updatedAt: at });
     if (transitions.length > 0) await manager.getRepository(ComplianceTransitionEntity).save(transitions);
     const wasNonCompliant = (state?.violating.length ?? 0) > 0;
     const isNonCompliant = violating.length > 0;
@@ -178,29 +180,31 @@ export class ComplianceService {
         clusterId: cluster.id,
         subject: policy.name,
         occurredAt: at,
-        details: { policy: policy.name, policyVersion: policy.version, objects: violating.length, ...(isNonCompliant ? { first: violating[0].violations[0]?.message ?? '' } : {}) },
+        details: { policy: policy.name, policyVersion: version, objects: violating.length, ...(isNonCompliant ? { first: violating[0].violations[0]?.message ?? '' } : {}) },
       });
     }
     return true;
   }
 
-  private async views(clusters: readonly ClusterEntity[], inForce: readonly PolicyInForce[]): Promise<ComplianceView[]> {
-    if (clusters.length === 0 || inForce.length === 0) return [];
-    const facts = new Map((await clustersWithGroups(this.dataSource.manager, clusters.map((cluster) => cluster.name))).map((cluster): [string, ClusterWithGroups] => [cluster.name, cluster]));
+  private async views(clusters: readonly ClusterEntity[], wanted: (policy: PolicyEntity) => boolean): Promise<ComplianceView[]> {
+    if (clusters.length === 0) return [];
+    const facts = await clustersWithGroups(this.dataSource.manager, clusters.map((cluster) => cluster.name));
+    const inForce = await this.policies.inForceFor(this.dataSource.manager, facts);
+    const policyIds = [...new Set([...inForce.values()].flat().map(({ entity }) => entity.id))];
+    if (policyIds.length === 0) return [];
     const states = await this.dataSource
       .getRepository(ComplianceStateEntity)
       .createQueryBuilder('state')
-      .where('state.cluster_id = ANY(:clusters) AND state.policy_id = ANY(:policies)', { clusters: clusters.map((cluster) => cluster.id), policies: inForce.map(({ entity }) => entity.id) })
+      .where('state.cluster_id = ANY(:clusters) AND state.policy_id = ANY(:policies)', { clusters: clusters.map((cluster) => cluster.id), policies: policyIds })
       .getMany();
     const stateOf = new Map(states.map((state) => [`${state.clusterId}|${state.policyId}`, state]));
     return clusters.flatMap((cluster) =>
-      inForce.flatMap(({ entity, compiled }) => {
-        const clusterFacts = facts.get(cluster.name);
-        if (!clusterFacts || !compiled.scope.includesCluster(clusterFacts)) return [];
+      (inForce.get(cluster.name) ?? []).flatMap(({ entity, version }) => {
+        if (!wanted(entity)) return [];
         const state = stateOf.get(`${cluster.id}|${entity.id}`);
-        const judged = state?.policyVersion === entity.version ? state : undefined;
+        const judged = state?.policyVersion === version ? state : undefined;
         const compliance: ComplianceState = !heardFromLately(cluster.lastSeenAt) || !judged ? 'Unknown' : judged.violating.length > 0 ? 'NonCompliant' : 'Compliant';
-        return [{ clusterId: cluster.id, cluster: cluster.name, clusterLabels: cluster.labels, policy: entity.name, policyVersion: entity.version, state: compliance, judgedAt: judged?.updatedAt ?? null, violating: judged?.violating ?? [] }];
+        return [{ clusterId: cluster.id, cluster: cluster.name, clusterLabels: cluster.labels, policyId: entity.id, policy: entity.name, policyVersion: version, state: compliance, judgedAt: judged?.updatedAt ?? null, violating: judged?.violating ?? [] }];
       }),
     );
   }
@@ -210,9 +214,8 @@ export class ComplianceService {
     const pairs = keys.map((key) => key.split('|'));
     const clusters = await this.dataSource.getRepository(ClusterEntity).createQueryBuilder('cluster').where('cluster.id = ANY(:ids)', { ids: [...new Set(pairs.map(([clusterId]) => clusterId))] }).getMany();
     const policyIds = new Set(pairs.map(([, policyId]) => policyId));
-    const inForce = (await this.policies.inForce()).filter(({ entity }) => policyIds.has(entity.id));
     const wanted = new Set(keys);
-    return (await this.views(clusters, inForce)).filter((view) => wanted.has(liveKey(view.clusterId, inForce.find(({ entity }) => entity.name === view.policy)?.entity.id ?? '')));
+    return (await this.views(clusters, (policy) => policyIds.has(policy.id))).filter((view) => wanted.has(liveKey(view.clusterId, view.policyId)));
   }
 }
 

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { type AdmissionObject, type CompiledPolicy, compilePolicy, type Policy, PolicyError, policyFromValidatingAdmissionPolicy, type PolicyMode } from '@capstan/policy';
 import { canonicalJson, type JsonValue } from '@capstan/manifest';
-import { PolicyEntity, PolicyVersionEntity, SourceEntity } from '@capstan/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
+import { PolicyEntity, PolicyRolloutEntity, PolicyVersionEntity, SourceEntity } from '@capstan/persistence';
+import { policyHeld, type PolicyRolloutRecord } from '@capstan/rollout';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { parseAllDocuments } from 'yaml';
 import { AuditService } from '../audit/audit.service';
 import { type Principal, SourcePrincipal } from '../auth/principal';
 import { definedFields } from '../common/apply-changes';
+import type { ClusterWithGroups } from '../groups/group-membership';
 import { DesiredStateEvents } from '../rendering/desired-state-events';
 import { CapstanException } from '../common/capstan.exception';
 import type { PolicyInput } from './policy.dto';
@@ -33,9 +35,18 @@ export function refusingPolicyErrors<T>(field: string, work: () => T): T {
   }
 }
 
-/** A policy in force, compiled. */
+/** A policy in force for a cluster: the version it holds there, in the mode it holds it in, compiled. */
 export interface PolicyInForce {
   entity: PolicyEntity;
+  version: number;
+  /** The whole policy at `version`, `mode` the one it holds in there. */
+  definition: Policy;
+  compiled: CompiledPolicy;
+}
+
+/** One saved version of a policy, compiled. */
+interface CompiledVersion {
+  definition: Policy;
   compiled: CompiledPolicy;
 }
 
@@ -46,7 +57,8 @@ export interface PolicyInForce {
  */
 @Injectable()
 export class PoliciesService {
-  private readonly compiled = new Map<string, { version: number; compiled: CompiledPolicy }>();
+  /** By `policyId@version`: versions never change, so each is compiled once. */
+  private readonly compiled = new Map<string, CompiledVersion>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -142,25 +154,73 @@ export class PoliciesService {
     return this.create(principal, { ...policy, mode: mode ?? policy.mode }, reason);
   }
 
-  /** The policies in force, compiled; each version is compiled once. */
-  async inForce(manager: EntityManager = this.dataSource.manager): Promise<PolicyInForce[]> {
+  /**
+   * The one place that decides which policies are in force for each cluster, and how — for the
+   * render-time gate, the policy set each agent judges by, and compliance alike: every policy whose
+   * scope (at the version in force) takes the cluster in, at its saved version as saved, unless the
+   * policy's latest rollout holds the cluster otherwise (`policyHeld`: audit until its stage is
+   * enforced, what was in force before while pending, aborted or rolled back).
+   */
+  async inForceFor(manager: EntityManager, clusters: readonly ClusterWithGroups[]): Promise<Map<string, PolicyInForce[]>> {
+    const inForce = new Map(clusters.map((cluster): [string, PolicyInForce[]] => [cluster.name, []]));
+    if (clusters.length === 0) return inForce;
     const entities = await manager.getRepository(PolicyEntity).find({ order: { name: 'ASC' } });
-    return entities.map((entity) => {
-      const known = this.compiled.get(entity.id);
-      if (known?.version === entity.version) return { entity, compiled: known.compiled };
-      // Saved only once it compiled: compiling it again cannot fail.
-      const compiled = compilePolicy(definitionOf(entity));
-      this.compiled.set(entity.id, { version: entity.version, compiled });
-      return { entity, compiled };
-    });
+    const latest = await this.latestRollouts(manager);
+    for (const entity of entities) {
+      const saved = { version: entity.version, mode: entity.mode };
+      const held = new Map(clusters.map((cluster) => [cluster.name, policyHeld(saved, latest.get(entity.id) ?? null, cluster.name)]));
+      const versions = await this.compiledVersions(manager, entity, new Set([...held.values()].map((hold) => hold.version)));
+      for (const cluster of clusters) {
+        const hold = held.get(cluster.name) ?? saved;
+        const version = versions.get(hold.version);
+        if (!version || !version.compiled.scope.includesCluster(cluster)) continue;
+        inForce.get(cluster.name)?.push({ entity, version: hold.version, definition: { ...version.definition, mode: hold.mode }, compiled: version.compiled });
+      }
+    }
+    return inForce;
+  }
+
+  /** The policy at one of its saved versions, compiled; null when no such version was saved. */
+  async compiledVersion(manager: EntityManager, entity: PolicyEntity, version: number): Promise<CompiledVersion | null> {
+    return (await this.compiledVersions(manager, entity, new Set([version]))).get(version) ?? null;
+  }
+
+  /** Each policy's latest rollout (by id), which alone may hold its clusters otherwise than as saved. */
+  private async latestRollouts(manager: EntityManager): Promise<Map<string, PolicyRolloutRecord>> {
+    const rollouts = await manager.getRepository(PolicyRolloutEntity).createQueryBuilder('rollout').distinctOn(['rollout.policy_id']).orderBy('rollout.policy_id').addOrderBy('rollout.sequence', 'DESC').getMany();
+    return new Map(rollouts.map((rollout) => [rollout.policyId, rollout.record]));
+  }
+
+  private async compiledVersions(manager: EntityManager, entity: PolicyEntity, versions: ReadonlySet<number>): Promise<Map<number, CompiledVersion>> {
+    const key = (version: number) => `${entity.id}@${version}`;
+    const missing = [...versions].filter((version) => !this.compiled.has(key(version)));
+    const definitions = new Map<number, Policy>();
+    if (missing.includes(entity.version)) definitions.set(entity.version, definitionOf(entity));
+    const older = missing.filter((version) => version !== entity.version);
+    if (older.length > 0) {
+      for (const row of await manager.getRepository(PolicyVersionEntity).findBy({ policyId: entity.id, version: In(older) })) definitions.set(row.version, { ...row.definition, version: row.version });
+    }
+    // Saved only once it compiled: compiling it again cannot fail.
+    for (const [version, definition] of definitions) this.compiled.set(key(version), { definition, compiled: compilePolicy(definition) });
+    const compiled = new Map<number, CompiledVersion>();
+    for (const version of versions) {
+      const known = this.compiled.get(key(version));
+      if (known) compiled.set(version, known);
+    }
+    return compiled;
   }
 
   /** Once a change of the policies in force is committed, every cluster's agent is sent the set in force there (which changes nothing where it did not change). */
   private async announcing<T>(change: Promise<T>): Promise<T> {
     const result = await change;
+    await this.announcePolicySets();
+    return result;
+  }
+
+  /** Tells every cluster's agent the policies in force for it may have changed: each gets its set again, sent only where it did change. */
+  async announcePolicySets(): Promise<void> {
     const clusters: Array<{ name: string }> = await this.dataSource.query(`SELECT name FROM clusters`);
     this.desiredStateEvents.changed(clusters.map((cluster) => cluster.name));
-    return result;
   }
 
   /** Compiles the definition (a client's mistake is INVALID_ARGUMENT naming the field, rule and position), then writes it and its version. */

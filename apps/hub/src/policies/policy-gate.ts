@@ -25,8 +25,8 @@ export interface PolicyJudgement {
 }
 
 /**
- * Policy before apply: judges each cluster's rendered bundle with the policies in force whose
- * scope takes in the cluster. A bundle is judged once per policy however many clusters share it
+ * Policy before apply: judges each cluster's rendered bundle with the policies in force for it, in
+ * the mode each holds there (a policy rollout may hold it in audit). A bundle is judged once per policy however many clusters share it
  * (a violation names the object, not the cluster).
  */
 @Injectable()
@@ -37,9 +37,9 @@ export class PolicyGate {
   ) {}
 
   async judge(manager: EntityManager, clusterDigests: Record<string, string>, bundles: ReadonlyMap<string, JsonObject[]>): Promise<PolicyJudgement> {
-    const inForce = await this.policies.inForce(manager);
-    if (inForce.length === 0) return { shippable: { ...clusterDigests }, blocked: [], violations: [], clusterIds: new Map() };
     const clusters = await clustersWithGroups(manager, Object.keys(clusterDigests));
+    const inForce = await this.policies.inForceFor(manager, clusters);
+    if ([...inForce.values()].every((policies) => policies.length === 0)) return { shippable: { ...clusterDigests }, blocked: [], violations: [], clusterIds: new Map() };
     const now = Date.now();
     const found = new Map<string, ReturnType<typeof evaluate>>();
     const shippable: Record<string, string> = {};
@@ -48,16 +48,15 @@ export class PolicyGate {
     for (const cluster of clusters) {
       const digest = clusterDigests[cluster.name];
       let blocks = false;
-      for (const { entity, compiled } of inForce) {
-        if (!compiled.scope.includesCluster(cluster)) continue;
-        const key = `${entity.id}|${digest}`;
+      for (const { entity, version, definition, compiled } of inForce.get(cluster.name) ?? []) {
+        const key = `${entity.id}@${version}|${digest}`;
         let policyViolations = found.get(key);
         if (!policyViolations) {
           policyViolations = evaluate(compiled, { objects: (bundles.get(digest) ?? []) as KubeObject[], cluster, now });
           found.set(key, policyViolations);
         }
-        if (policyViolations.length > 0 && entity.mode === 'enforce') blocks = true;
-        for (const violation of policyViolations) violations.push({ ...violation, cluster: cluster.name, policyVersion: entity.version, mode: entity.mode });
+        if (policyViolations.length > 0 && definition.mode === 'enforce') blocks = true;
+        for (const violation of policyViolations) violations.push({ ...violation, cluster: cluster.name, policyVersion: version, mode: definition.mode });
       }
       if (blocks) blocked.push(cluster.name);
       else shippable[cluster.name] = digest;

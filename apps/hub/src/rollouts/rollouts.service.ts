@@ -6,6 +6,7 @@ import {
   type ClusterBudget,
   type ClusterObservation,
   finishedRolloutStates,
+  parseBudget,
   type RevisionRef,
   type RolloutAction,
   RolloutActionError,
@@ -45,7 +46,7 @@ const allAtOnce: RolloutStrategy = { stages: [{ name: 'all', maxConcurrency: '10
 
 /** A strategy as the API gives it (budgets as strings), checked; errors name the field under `field`. */
 export function rolloutStrategyFrom(input: RolloutStrategyDto, field: string): RolloutStrategy {
-  const budget = (value: string | undefined): ClusterBudget | undefined => (value === undefined ? undefined : /^\d+$/.test(value) ? Number(value) : (value as ClusterBudget));
+  const budget = (value: string | undefined): ClusterBudget | undefined => (value === undefined ? undefined : parseBudget(value));
   const strategy: RolloutStrategy = {
     stages: input.stages.map(({ maxConcurrency, maxFailures, ...stage }) => ({ ...stage, maxConcurrency: budget(maxConcurrency), maxFailures: budget(maxFailures) })),
     onFailure: input.onFailure,

@@ -12,6 +12,7 @@ export * from './desired-state.entity';
 export * from './drift.entity';
 export * from './fleet-event.entity';
 export * from './policies';
+export * from './policy-rollout.entity';
 export * from './policy.entity';
 export * from './rendered-bundle.entity';
 export * from './resource-status.entity';

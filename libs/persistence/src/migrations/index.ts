@@ -14,6 +14,7 @@ import { Rollouts1796223703507 } from './1796223703507-rollouts';
 import { Policies1796281808630 } from './1796281808630-policies';
 import { Compliance1796309026002 } from './1796309026002-compliance';
 import { PoliciesFromGit1796312129791 } from './1796312129791-policies-from-git';
+import { PolicyRollouts1796313398975 } from './1796313398975-policy-rollouts';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897, FleetEvents1796035420357, DesiredStates1796100000000, StatusWatchErrors1796120000000, Rollouts1796223703507, Policies1796281808630, Compliance1796309026002, PoliciesFromGit1796312129791];
+export const migrations = [InitialSchema1795396055555, GitSourcesAndBundles1795397145968, ClusterRegistration1795399444300, ClusterApplicationStatuses1795399833994, Drifts1795400214755, ApplicationHealth1795401239081, IgnoreRules1795401583150, ClusterPause1795402197920, ResourceStatuses1796034895897, FleetEvents1796035420357, DesiredStates1796100000000, StatusWatchErrors1796120000000, Rollouts1796223703507, Policies1796281808630, Compliance1796309026002, PoliciesFromGit1796312129791, PolicyRollouts1796313398975];
