@@ -201,6 +201,20 @@ describe('capstan against a hub, through its GraphQL API', () => {
     expect(await capstan(['policy', 'apply', '-f', file])).toMatchObject({ code: 2, stderr: `capstan: ${file}: field 'rulez': is not a policy field (name, description, mode, scope, exemptions, rules)\n` });
   });
 
+  it('rolls a policy version out audit → enforce: starts, shows, pauses, resumes and aborts it', async () => {
+    const strategy = join(configHome, 'policy-strategy.yaml');
+    writeFileSync(strategy, 'stages:\n  - name: eu\n    selector: region=eu\n    minBakeTimeSeconds: 60\nallowance: 0\n');
+    const started = await capstan(['policy', 'rollout', 'start', 'no-privilege', '-f', strategy, '--reason', 'stage it', '-o', 'json']);
+    expect(started.code).toBe(0);
+    const { id } = JSON.parse(started.stdout) as { id: string };
+    expect((await capstan(['policy', 'rollout', 'status', id])).stdout).toMatch(/Policy: +no-privilege version 2[\s\S]*eu +eu-1/);
+    expect((await capstan(['policy', 'rollout', 'pause', id, '--reason', 'hold'])).stdout).toMatch(new RegExp(`^Policy rollout ${id} paused: Paused`));
+    expect((await capstan(['policy', 'rollout', 'resume', id, '--reason', 'go'])).code).toBe(0);
+    expect((await capstan(['policy', 'rollout', 'abort', id, '--reason', 'not now'])).stdout).toMatch(new RegExp(`^Policy rollout ${id} aborted: Aborted`));
+    expect(JSON.parse((await capstan(['policy', 'rollout', 'list', '--policy', 'no-privilege', '-o', 'json'])).stdout)).toEqual([expect.objectContaining({ id, state: 'Aborted' })]);
+    expect((await capstan(['policy', 'rollout', 'start', 'no-privilege', '-f', strategy])).code).toBe(2);
+  });
+
   describe('rollouts', () => {
     let firstCommit: string;
     const rolloutsOf = async (state?: string) => JSON.parse((await capstan(['rollout', 'list', '--app', 'shop', ...(state ? ['--state', state] : []), '-o', 'json'])).stdout) as Array<{ id: string; state: string; commitSha: string }>;

@@ -6,6 +6,7 @@ import type { ItemView, ListView } from '../output/output';
 import { formatFields, formatSection } from '../output/table';
 import { formatAge, formatTime } from '../output/time';
 import { hubCommand, onHub, withReason } from './hub-command';
+import { registerPolicyRolloutCommands } from './policy-rollout.command';
 import { type ReadFile, readYamlObject } from './yaml-file';
 
 /** A policy as written in a file for `policy apply` and `policy impact`: PolicyInput. */
@@ -160,6 +161,7 @@ const impactDescription: ItemView<PolicyImpact> = {
 /** `capstan policy list|get|apply|impact`: fleet-wide policies checked on rendered manifests. */
 export function registerPolicyCommands(program: Command, runtime: CliRuntime): void {
   const policy = program.command('policy').description('fleet-wide policies, checked on every rendered bundle');
+  registerPolicyRolloutCommands(policy, runtime);
 
   hubCommand(policy, 'list', 'list policies').action(
     onHub(runtime, async ({ client, out }) => {
