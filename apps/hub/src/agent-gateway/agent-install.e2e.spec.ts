@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeSimServer } from '@capstan/kube-sim';
 import { parseManifestObjects } from '@capstan/manifest';
+import { runCommand } from '../testing/command';
 import { repositoryRoot } from '../testing/hub-process';
 import { TestGitRepository } from '../testing/git-repository';
 import { startTestHub, type TestHub } from '../testing/test-hub';
@@ -34,14 +35,10 @@ describeWithKubectl('installing an agent from createClusterRegistration', () => 
   let agent: ChildProcess | undefined;
   let agentOutput = '';
 
-  /** A command against the in-process hub and kube-sim: asynchronously, so that they can answer meanwhile. */
+  /** A command against the in-process hub and kube-sim, its output in one. */
   const run = async (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_OPTIONS: '', ...env } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const [status] = (await once(child, 'exit')) as [number | null];
-    return { status, output };
+    const { code, stdout, stderr } = await runCommand(command, args, { env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    return { status: code, output: `${stdout}${stderr}` };
   };
   const kubectlRun = (args: string[]) => run(kubectl.path as string, ['--kubeconfig', join(dir, 'kubeconfig'), '--context', 'edge', ...args]);
   const secretData = async () => (JSON.parse((await kubectlRun(['get', 'secret', 'capstan-agent', '-n', 'capstan-system', '-o', 'json'])).output) as { data: Record<string, string> }).data;
