@@ -27,6 +27,7 @@ import type { HubMessageBody } from './agent-instructions';
 import { AgentMessageHandler } from './agent-messages.handler';
 import { type AgentSession, AgentSessionRegistry } from './agent-sessions';
 import { servingCertificate } from './hub-keys';
+import { BatchWriterClosedError } from './status-writer';
 import { AgentAuthError, RegistrationsService } from './registrations.service';
 
 const bundleChunkBytes = 64 * 1024;
@@ -181,6 +182,8 @@ export class AgentGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   private toStatus(error: unknown, what: string): Partial<ServiceError> {
     if (error instanceof AgentAuthError) return refusal(status.UNAUTHENTICATED, error.message);
+    // A stopping hub no longer records reports: the agent's next session (with another replica, or this one restarted) takes them again.
+    if (error instanceof BatchWriterClosedError) return refusal(status.UNAVAILABLE, error.message);
     const code = (error as { grpcCode?: status }).grpcCode;
     if (code !== undefined) return refusal(code, (error as Error).message);
     this.logger.error(`could not ${what}: ${(error as Error).stack ?? String(error)}`);
