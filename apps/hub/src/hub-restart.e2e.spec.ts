@@ -63,6 +63,8 @@ describe('a hub restarted under connected agents', () => {
     await repository.commit({ 'apps/core/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: default\ndata:\n  a: "2"\n' }, 'core v2');
     await graphql(`mutation { syncSource(name: "fleet") { status } }`);
     await until(() => (kubeSim.cluster('core-1').findObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'core', namespace: 'default' })?.['data'] as Record<string, string>)['a'] === '2');
+    // The agent tells of its apply once the whole bundle is applied, a moment after the object changed.
+    await until(() => applies.length >= 2);
     expect(applies).toHaveLength(2);
   });
 
