@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { apiMessageOf } from '@capstan/kube';
 import { type KubeConfig, KubernetesObjectApi, type V1Secret } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -63,7 +64,7 @@ export class SecretCredentialStore implements CredentialStore {
     try {
       secret = (await this.api.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: this.name, namespace: this.namespace } })) as V1Secret;
     } catch (error) {
-      throw new Error(`cannot read the agent's ${this.location}: ${kubernetesMessage(error)}`);
+      throw new Error(`cannot read the agent's ${this.location}: ${apiMessageOf(error)}`);
     }
     return { credential: decode(secret.data?.[credentialKey]), bootstrapToken: decode(secret.data?.[bootstrapTokenKey]) };
   }
@@ -76,23 +77,9 @@ export class SecretCredentialStore implements CredentialStore {
         await this.api.patch(patch as never, undefined, undefined, undefined, undefined, 'application/merge-patch+json');
         return;
       } catch (error) {
-        if (attempt >= this.retryDelaysMs.length) throw new Error(`cannot keep the cluster credential in ${this.location}: ${kubernetesMessage(error)}`);
+        if (attempt >= this.retryDelaysMs.length) throw new Error(`cannot keep the cluster credential in ${this.location}: ${apiMessageOf(error)}`);
         await sleep(this.retryDelaysMs[attempt]);
       }
     }
   }
-}
-
-/** The API server's own words for a failed request (its Status message), else the error's. */
-function kubernetesMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const status = JSON.parse(body) as { message?: string };
-      if (status.message) return status.message;
-    } catch {
-      // not a Status: fall through to the error's own message
-    }
-  }
-  return error instanceof Error ? error.message : String(error);
 }
